@@ -1,0 +1,44 @@
+# The two commands of the README: `make demo` (offline, no key) and `make test` (what CI runs).
+# Only Python 3.11+ and make are assumed: uv is used if installed, else bootstrapped into .tools/.
+
+PYTHON ?= python3
+UV_VERSION ?= 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/venv/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export NO_PROXY := 127.0.0.1,localhost,$(NO_PROXY)
+export no_proxy := 127.0.0.1,localhost,$(no_proxy)
+
+RUN := $(UV) run --locked --no-sync
+
+.PHONY: demo test lint typecheck pytest bench sync clean
+
+.tools/venv/bin/uv:
+	$(PYTHON) -m venv .tools/venv
+	.tools/venv/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: uv.lock pyproject.toml core/pyproject.toml contracts/pyproject.toml providers/*/pyproject.toml | $(UV)
+	$(UV) sync --locked --python $(PYTHON) --all-packages
+	@touch $@
+
+sync: .venv/.synced
+
+demo: sync
+	$(RUN) python -m videogate._demo
+
+test: lint typecheck pytest
+
+lint: sync
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: sync
+	$(RUN) mypy
+
+pytest: sync
+	$(RUN) pytest
+
+bench: sync
+	@for f in benchmarks/*.py; do echo "== $$f"; $(RUN) python $$f || exit 1; done
+
+clean:
+	rm -rf .venv .tools output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,33 @@
+"""Helpers shared by subcommands: error reporting and config flags."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["add_config_argument", "report_error"]
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--config PATH`` flag every command that reads configuration accepts."""
+    parser.add_argument("--config", metavar="PATH", help="videogate.toml to use")
+
+
+def report_error(exc: BaseException, *, json_output: bool = False) -> int:
+    """Print ``exc`` to stderr (as one JSON object on stdout with ``--json``) and return the
+    exit code for it. Anything that is not a VideogateError is reported as an internal error
+    without a traceback; secrets are masked either way."""
+    from videogate._errors import VideogateError, exit_code_for
+    from videogate._secrets import redact
+
+    if isinstance(exc, VideogateError):
+        if json_output:
+            print(json.dumps(exc.to_dict(), sort_keys=True))
+        print(f"videogate: {type(exc).__name__}: {exc}", file=sys.stderr)
+    else:
+        text = redact(str(exc))
+        if json_output:
+            print(json.dumps({"error": "InternalError", "message": text, "retryable": False}))
+        print(f"videogate: internal error: {type(exc).__name__}: {text}", file=sys.stderr)
+    return exit_code_for(exc)

@@ -1,0 +1,79 @@
+"""``videogate providers``: installed providers, their capabilities, and broken plugins."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add this command's arguments."""
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _capabilities(spec: Any) -> dict[str, Any]:
+    caps = spec.capabilities
+    return {
+        "sizes": caps.sizes.describe(),
+        "durations": caps.durations.describe(),
+        "fps": caps.fps.describe(),
+        "requires_reference_image": caps.requires_reference_image,
+        "negative_prompt": caps.supports_negative_prompt,
+        "seed": caps.supports_seed,
+        "motion_strength": caps.supports_motion_strength,
+        "prompt_max_chars": caps.prompt_max_chars,
+        "options": list(caps.options),
+        "can_cancel": caps.can_cancel,
+        "limits": {
+            "max_concurrent_tasks": caps.limits.max_concurrent_tasks,
+            "submits_per_second": caps.limits.submits_per_second,
+            "queries_per_second": caps.limits.queries_per_second,
+        },
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """List providers; exit 0 even when some plugin is broken (it is shown, with why)."""
+    from videogate._plugins import load_registry
+
+    registry = load_registry()
+    if args.json:
+        payload = {
+            "providers": [
+                {
+                    "name": spec.name,
+                    "model": spec.model,
+                    "description": spec.description,
+                    "namespace": spec.namespace,
+                    "needs_key": spec.needs_key,
+                    "capabilities": _capabilities(spec),
+                }
+                for spec in sorted(registry.providers.values(), key=lambda s: s.name)
+            ],
+            "broken": [{"name": b.name, "reason": b.reason} for b in registry.broken],
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    if not registry.providers:
+        print("no providers installed", file=sys.stderr)
+    for spec in sorted(registry.providers.values(), key=lambda s: s.name):
+        caps = _capabilities(spec)
+        print(f"{spec.name}  ({spec.model or 'no fixed model'})  {spec.description}")
+        print(f"    sizes: {caps['sizes']}")
+        print(f"    duration: {caps['durations']} s   fps: {caps['fps']}")
+        optional = [k for k in ("negative_prompt", "seed", "motion_strength") if caps[k]]
+        print(
+            "    reference image: "
+            + ("required" if caps["requires_reference_image"] else "optional")
+            + f"   supports: {', '.join(optional) or 'none'}"
+        )
+        if caps["options"]:
+            print(f"    options: {', '.join(caps['options'])}")
+        limits = {k: v for k, v in caps["limits"].items() if v is not None}
+        if limits:
+            print("    limits: " + ", ".join(f"{k}={v:g}" for k, v in limits.items()))
+    for broken in registry.broken:
+        print(f"{broken.name}  BROKEN: {broken.reason}")
+    return 0

@@ -1,0 +1,25 @@
+"""``videogate schema``: the JSON Schema of request and result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add this command's arguments."""
+    parser.add_argument(
+        "--part", choices=("all", "request", "result"), default="all", help="which schema"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the schema."""
+    from videogate._schema import json_schema
+
+    schema = json_schema()
+    if args.part != "all":
+        name = "VideoRequest" if args.part == "request" else "VideoResult"
+        schema = {"$schema": schema["$schema"], "$ref": f"#/$defs/{name}", "$defs": schema["$defs"]}
+    print(json.dumps(schema, indent=2, sort_keys=False))
+    return 0
