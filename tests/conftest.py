@@ -1,0 +1,38 @@
+"""Shared test setup: isolated output folder and configuration, loopback without proxies,
+hypothesis profiles (``VIDEOGATE_HYPOTHESIS_PROFILE=ci|dev``)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("VIDEOGATE_HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path, monkeypatch):
+    """Every test gets its own OUTPUT_DIR and working folder and no ambient configuration."""
+    for var in (
+        "VIDEOGATE_CONFIG",
+        "VIDEOGATE_DEFAULT_PROVIDER",
+        "VIDEOGATE_MODE",
+        "VIDEOGATE_LOAD_PLUGINS",
+        "DASHSCOPE_API_KEY",
+        "DASHSCOPE_HTTP_BASE_URL",
+        "ALIBABA_CLOUD_PROFILE",
+        "ALIBABA_CLOUD_CREDENTIALS_FILE",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "output"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
