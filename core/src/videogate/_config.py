@@ -8,6 +8,7 @@ Unknown keys and bad values raise :class:`ConfigError` naming the key and the fi
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -143,20 +144,20 @@ def _coerce(value: Any, kind: Any, key: str, where: str) -> Any:
             if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError("expected true or false")
-        if kind is int or text == "int":
-            if isinstance(value, bool):
+        if kind is int:
+            if isinstance(value, bool) or not isinstance(value, int | str):
                 raise ValueError("expected an integer")
-            number = int(value)
-            if number < 0:
+            integer = int(value)
+            if integer < 0:
                 raise ValueError("must be >= 0")
-            return number
-        if kind is float or text == "float":
-            if isinstance(value, bool):
+            return integer
+        if kind is float:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
                 raise ValueError("expected a number")
-            number = float(value)
-            if not number > 0:
-                raise ValueError("must be > 0")
-            return number
+            real = float(value)
+            if not (real > 0 and math.isfinite(real)):
+                raise ValueError("must be a finite number > 0")
+            return real
         if kind is Mode:
             return Mode(value)
         if "dict" in text:

@@ -165,7 +165,7 @@ class ImageRef:
             kind="bytes",
             data=data,
             sha256=hashlib.sha256(data).hexdigest(),
-            media_type=media_type or sniff_media_type(data[:16]),
+            media_type=media_type or sniff_media_type(data[:16]) or "application/octet-stream",
         )
 
     @classmethod
