@@ -20,8 +20,11 @@ def test_defaults_without_any_file(tmp_path, monkeypatch):
 
 
 def test_videogate_toml_in_the_working_folder_is_found(tmp_path):
-    write(tmp_path / "videogate.toml", 'default_provider = "fast"\nmode = "adjust"\n'
-          '[providers.fast]\nplugin = "wan"\naudio = false\n')
+    write(
+        tmp_path / "videogate.toml",
+        'default_provider = "fast"\nmode = "adjust"\n'
+        '[providers.fast]\nplugin = "wan"\naudio = false\n',
+    )
     config = load_config()
     assert config.default_provider == "fast"
     assert config.mode is Mode.ADJUST

@@ -24,7 +24,12 @@ def test_every_hook_is_documented_with_its_signature():
 
 def test_every_config_key_is_documented():
     text = (DOCS / "configuration.md").read_text()
-    sections = {"": Config, "[cache]": CacheConfig, "[storage]": StorageConfig, "[retry]": RetryConfig}
+    sections = {
+        "": Config,
+        "[cache]": CacheConfig,
+        "[storage]": StorageConfig,
+        "[retry]": RetryConfig,
+    }
     for heading, cls in sections.items():
         body = text.split(f"## `{heading}`")[1].split("\n## ")[0] if heading else text
         for field in attrs.fields(cls):

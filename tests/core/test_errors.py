@@ -63,12 +63,15 @@ def test_unsupported_parameter_carries_the_field():
 
 def test_context_appears_in_str_and_repr():
     err = RateLimited(
-        "slow down", provider="wan", code="Throttling", request_id="r1", http_status=429,
+        "slow down",
+        provider="wan",
+        code="Throttling",
+        request_id="r1",
+        http_status=429,
         retry_after=2.5,
     )
     assert str(err) == (
-        "slow down [provider=wan, code=Throttling, http_status=429, request_id=r1, "
-        "retry_after=2.5]"
+        "slow down [provider=wan, code=Throttling, http_status=429, request_id=r1, retry_after=2.5]"
     )
     assert repr(err).startswith("RateLimited('slow down', provider='wan'")
     assert err.to_dict()["retryable"] is True
@@ -94,7 +97,10 @@ def test_errors_survive_pickling_with_their_context():
     again = pickle.loads(pickle.dumps(err))
     assert type(again) is RateLimited
     assert (again.provider, again.retry_after, again.task_id, again.retryable) == (
-        "wan", 3.0, "t1", True,
+        "wan",
+        3.0,
+        "t1",
+        True,
     )
 
 

@@ -30,8 +30,12 @@ GRID = Capabilities(
     limits=ServiceLimits(5, 5, 20),
 )
 TIERS = Capabilities(
-    sizes=SizeRule(pixel_tiers=(1280 * 720, 1920 * 1080), aspect_from_reference=True,
-                   multiple_of=16, pixel_tolerance=0.05),
+    sizes=SizeRule(
+        pixel_tiers=(1280 * 720, 1920 * 1080),
+        aspect_from_reference=True,
+        multiple_of=16,
+        pixel_tolerance=0.05,
+    ),
     durations=NumberRange(2, 15, 1),
     fps=NumberRange(30, 30),
     requires_reference_image=True,
@@ -118,7 +122,9 @@ def test_unsupported_seed_is_refused_or_dropped(tmp_path):
     Image.new("RGB", (1280, 720)).save(image)
     with pytest.raises(UnsupportedParameter, match="seed"):
         normalize(req(fps=30, seed=3, reference_image=str(image)), TIERS, provider="wan")
-    out = normalize(req(fps=30, seed=3, reference_image=str(image)), TIERS, "adjust", provider="wan")
+    out = normalize(
+        req(fps=30, seed=3, reference_image=str(image)), TIERS, "adjust", provider="wan"
+    )
     assert out.request.seed is None and [w.field for w in out.warnings] == ["seed"]
 
 

@@ -10,7 +10,7 @@ import pytest
 import videogate
 from videogate import ProviderSpec, UnknownProvider, load_registry
 
-GOOD = '''
+GOOD = """
 import videogate
 from videogate import Capabilities, NumberRange, ProviderSpec, SizeRule
 
@@ -19,23 +19,23 @@ CAPS = Capabilities(sizes=SizeRule(), durations=NumberRange(1, 5), fps=NumberRan
 @videogate.hookimpl
 def register_providers(register):
     register(ProviderSpec(name="good", factory="good_heavy:Provider", capabilities=CAPS))
-'''
+"""
 HEAVY = "raise ImportError('the heavy SDK must not be imported at discovery')\n"
 BROKEN = "import does_not_exist_anywhere\n"
-MISSPELLED = '''
+MISSPELLED = """
 import videogate
 
 @videogate.hookimpl
 def register_provider(register):
     pass
-'''
-RAISING = '''
+"""
+RAISING = """
 import videogate
 
 @videogate.hookimpl
 def register_providers(register):
     raise RuntimeError("cannot start")
-'''
+"""
 
 
 @pytest.fixture

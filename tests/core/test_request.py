@@ -30,7 +30,11 @@ images = st.one_of(
 )
 options = st.dictionaries(
     st.sampled_from(["wan", "kenburns", "acme"]),
-    st.dictionaries(st.text(min_size=1, max_size=8), st.one_of(st.booleans(), st.integers(), st.text(max_size=5)), max_size=3),
+    st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.one_of(st.booleans(), st.integers(), st.text(max_size=5)),
+        max_size=3,
+    ),
     max_size=2,
 )
 requests = st.builds(

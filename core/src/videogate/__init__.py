@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from videogate._events import JobPhase, ProgressEvent
     from videogate._image import ImageRef
     from videogate._journal import JobRecord, Journal, SqliteJournal
+    from videogate._logging import RedactingFilter
     from videogate._normalize import Mode, Normalized, normalize
     from videogate._plugins import BrokenPlugin, Registry, load_registry, make_plugin_manager
     from videogate._probe import VideoProbe, probe_video
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from videogate._request import VideoRequest
     from videogate._result import ResultWarning, VideoResult
     from videogate._schema import json_schema
-    from videogate._secrets import RedactingFilter, Secret, redact, register_secret
+    from videogate._secrets import Secret, redact, register_secret
     from videogate._size import Size
     from videogate._storage import FsspecStorage, Storage, StoredObject, open_storage
     from videogate.hookspecs import hookimpl, hookspec
@@ -196,7 +197,7 @@ _LAZY = {
     "ResultWarning": "videogate._result",
     "VideoResult": "videogate._result",
     "json_schema": "videogate._schema",
-    "RedactingFilter": "videogate._secrets",
+    "RedactingFilter": "videogate._logging",
     "Secret": "videogate._secrets",
     "redact": "videogate._secrets",
     "register_secret": "videogate._secrets",

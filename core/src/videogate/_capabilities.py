@@ -133,7 +133,14 @@ class SizeRule:
             scale = math.sqrt(self.max_pixels / size.pixels)
         if self.max_side is not None:
             scale = min(scale, self.max_side / max(size.width, size.height))
-        return self._fit(size.width * scale, size.height * scale)
+        fitted = self._fit(size.width * scale, size.height * scale)
+        while self.max_pixels is not None and fitted.pixels > self.max_pixels:
+            # Rounding to the grid can overshoot the pixel cap: trim the longer side.
+            if fitted.width >= fitted.height:
+                fitted = Size(fitted.width - self.multiple_of, fitted.height)
+            else:
+                fitted = Size(fitted.width, fitted.height - self.multiple_of)
+        return fitted
 
     def _fit(self, width: float, height: float) -> Size:
         m = self.multiple_of

@@ -13,14 +13,16 @@ import abc
 import enum
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from videogate._capabilities import Capabilities
 from videogate._errors import VideogateError
-from videogate._request import VideoRequest
 from videogate._size import Size
+
+if TYPE_CHECKING:
+    from videogate._request import VideoRequest
 
 __all__ = [
     "CancelOutcome",

@@ -2,17 +2,16 @@
 
 Providers wrap credentials in :class:`Secret` (its ``str`` and ``repr`` are masked) and the
 value is registered process-wide, so :func:`redact` can scrub it from any text that crosses
-videogate's boundary: error messages, log records (through :class:`RedactingFilter`),
-journal rows and cache metadata.
+videogate's boundary: error messages, log records (through
+:class:`videogate.RedactingFilter`), journal rows and cache metadata.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Final
 
-__all__ = ["RedactingFilter", "Secret", "redact", "register_secret"]
+__all__ = ["Secret", "redact", "register_secret"]
 
 MASK: Final = "***"
 _MIN_SECRET_LEN: Final = 6
@@ -75,15 +74,6 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that masks registered secrets in messages and arguments.
-
-    videogate installs it on its own ``videogate`` logger; add it to other handlers too if
-    they may see provider SDK logs.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _secrets:
-            record.msg = redact(record.getMessage())
-            record.args = None
-        return True
+def has_secrets() -> bool:
+    """Whether any secret has been registered (so redaction has work to do)."""
+    return bool(_secrets)
