@@ -1,0 +1,98 @@
+"""What ``wan2.6-i2v-flash`` can honor, as a static :class:`videogate.Capabilities`.
+
+Light on purpose: imported by the plugin at discovery, so it needs nothing but the contract.
+The numbers come from Model Studio's image-to-video reference for this model: 2..15 whole
+seconds, always 30 fps, two total-pixel tiers (720P, 1080P) whose aspect follows the input
+image with sides on a 16-pixel grid, prompts up to 1500 characters, negative prompts up to 500.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+from videogate import Capabilities, NumberRange, ServiceLimits, Size, SizeRule
+
+__all__ = [
+    "FPS",
+    "MODEL",
+    "NAMESPACE",
+    "OPTIONS",
+    "RESOLUTIONS",
+    "WAN_CAPABILITIES",
+    "capabilities_for",
+    "output_size",
+    "resolution_for",
+]
+
+MODEL: Final = "wan2.6-i2v-flash"
+NAMESPACE: Final = "ai-video-wan-video"
+FPS: Final = 30
+GRID: Final = 16
+
+#: The ``resolution`` tiers of the service and the total pixel count each one targets.
+RESOLUTIONS: Final[dict[str, int]] = {"720P": 1280 * 720, "1080P": 1920 * 1080}
+
+#: Provider options read from ``request.options["wan"]``.
+OPTIONS: Final = ("audio", "audio_url", "prompt_extend", "resolution", "shot_type", "watermark")
+
+#: Relative slack within which a requested pixel count counts as a tier: the service keeps
+#: the image's aspect and rounds each side to 16 px, which moves the total by a few percent.
+PIXEL_TOLERANCE: Final = 0.05
+
+
+def _size_rule(resolutions: tuple[str, ...]) -> SizeRule:
+    return SizeRule(
+        pixel_tiers=tuple(RESOLUTIONS[r] for r in resolutions),
+        aspect_from_reference=True,
+        pixel_tolerance=PIXEL_TOLERANCE,
+        multiple_of=GRID,
+        min_side=GRID,
+    )
+
+
+def capabilities_for(resolutions: tuple[str, ...] = ("720P", "1080P")) -> Capabilities:
+    """The capabilities, optionally narrowed to some resolution tiers (a provider configured
+    with ``resolution = "720P"`` only offers that tier)."""
+    return Capabilities(
+        sizes=_size_rule(resolutions),
+        durations=NumberRange(2, 15, 1),
+        fps=NumberRange(FPS, FPS),
+        requires_reference_image=True,
+        supports_negative_prompt=True,
+        supports_seed=True,
+        supports_motion_strength=False,
+        prompt_max_chars=1500,
+        negative_prompt_max_chars=500,
+        options=OPTIONS,
+        limits=ServiceLimits(max_concurrent_tasks=5, submits_per_second=5, queries_per_second=20),
+        can_cancel=True,
+        idempotent_submit=False,
+        typical_latency=120.0,
+        output_seed_echoed=False,
+    )
+
+
+WAN_CAPABILITIES: Final = capabilities_for()
+
+
+def resolution_for(size: Size, resolutions: tuple[str, ...] = ("720P", "1080P")) -> str | None:
+    """The resolution tier (``720P``/``1080P``) whose pixel count ``size`` matches, if any."""
+    for name in resolutions:
+        tier = RESOLUTIONS[name]
+        if abs(size.pixels - tier) <= tier * PIXEL_TOLERANCE:
+            return name
+    return None
+
+
+def output_size(resolution: str, aspect: float) -> Size:
+    """The frame size the service produces for a tier and an input aspect (width/height):
+    the tier's pixel count at that aspect, each side rounded to the 16-pixel grid."""
+    tier = RESOLUTIONS[resolution]
+    width = math.sqrt(tier * aspect)
+    height = width / aspect
+
+    def snap(value: float) -> int:
+        return max(GRID, round(value / GRID) * GRID)
+
+    return Size(snap(width), snap(height))

@@ -1,0 +1,499 @@
+"""``WanProvider``: ``wan2.6-i2v-flash`` through the official DashScope SDK (1.x surface:
+``VideoSynthesis.async_call`` / ``fetch`` / ``cancel``), imported on first use.
+
+Each call passes the API key and this instance's base URL explicitly (``base_address``), so
+two providers pointed at different regions or emulators never share state through the SDK's
+module globals.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from videogate import (
+    CancelOutcome,
+    Capabilities,
+    MalformedResponse,
+    Provider,
+    Secret,
+    TaskExpired,
+    TaskOutput,
+    TaskRef,
+    TaskState,
+    TaskStatus,
+    UnsupportedParameter,
+    VideogateError,
+    VideoRequest,
+    redact,
+)
+from videogate_wan._capabilities import (
+    FPS,
+    MODEL,
+    NAMESPACE,
+    RESOLUTIONS,
+    capabilities_for,
+    resolution_for,
+)
+from videogate_wan._credentials import resolve_api_key
+from videogate_wan._errors import (
+    AmbiguousSubmit,
+    error_from_exception,
+    error_from_response,
+    error_from_task,
+    retry_after,
+)
+from videogate_wan._images import check_reference_image
+from videogate_wan._settings import WanSettings, request_options
+
+__all__ = ["WanProvider"]
+
+logger = logging.getLogger("videogate.wan")
+
+#: DashScope keeps ``video_url`` and the task id for 24 hours.
+URL_LIFETIME = timedelta(hours=24)
+#: Task times are written in the service's local time (UTC+8 in Beijing and Singapore).
+SERVICE_TZ = timezone(timedelta(hours=8))
+_STATUS = {"PENDING": TaskStatus.QUEUED, "RUNNING": TaskStatus.RUNNING}
+
+
+class WanProvider(Provider):
+    """The ``wan`` provider. Created by the engine as ``WanProvider(**options)`` from the
+    ``[providers.NAME]`` table; see the package README for the options.
+
+    :raises ConfigError: an unknown option, a wrong value, or any model other than exactly
+        ``wan2.6-i2v-flash``.
+    """
+
+    name: ClassVar[str] = "wan"
+
+    def __init__(self, **options: Any) -> None:
+        self.settings = WanSettings.from_options(options)
+        self.model = MODEL
+        self.namespace = NAMESPACE
+        self.capabilities: Capabilities = capabilities_for(self.settings.resolutions)
+        self._key: Secret | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"WanProvider(model={self.model!r}, base_url={self.settings.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        """The DashScope HTTP API base this instance talks to."""
+        return self.settings.base_url
+
+    # -- credentials -------------------------------------------------------------------------
+
+    def _api_key(self) -> str:
+        with self._lock:
+            if self._key is None:
+                self._key = resolve_api_key(self.settings.api_key)
+            return self._key.reveal()
+
+    # -- prepare -----------------------------------------------------------------------------
+
+    def prepare(self, request: VideoRequest) -> dict[str, Any]:
+        """Map a request to DashScope parameters; reads a local image's header, sends nothing.
+
+        :raises InvalidRequest: no reference image, an image the service would refuse
+            (format, sides, bytes), or a provider option with a wrong value.
+        :raises UnsupportedParameter: a value the model cannot produce (fps other than 30,
+            a duration that is not a whole 2..15, a size off the 720P/1080P tiers,
+            motion_strength, over-long prompts, unknown options).
+        """
+        from videogate import InvalidRequest
+
+        caps = self.capabilities
+        if request.reference_image is None:
+            raise InvalidRequest(
+                "reference_image: wan2.6-i2v-flash is image-to-video and needs a reference "
+                "image (it is sent as img_url)",
+                field="reference_image",
+                provider=self.name,
+            )
+        opts = request_options(self.settings, request.provider_options(self.name))
+        self._refuse_unless(
+            request.fps == FPS, "fps", request.fps, "30 (the model always makes 30 fps)"
+        )
+        self._refuse_unless(
+            caps.durations.contains(request.duration),
+            "duration",
+            request.duration,
+            caps.durations.describe() + " whole seconds",
+        )
+        self._refuse_unless(
+            request.motion_strength is None,
+            "motion_strength",
+            request.motion_strength,
+            "not supported (wan2.6-i2v-flash has no motion parameter)",
+        )
+        self._refuse_unless(
+            len(request.prompt) <= (caps.prompt_max_chars or 0),
+            "prompt",
+            f"<{len(request.prompt)} characters>",
+            f"at most {caps.prompt_max_chars} characters",
+        )
+        negative = request.negative_prompt
+        self._refuse_unless(
+            negative is None or len(negative) <= (caps.negative_prompt_max_chars or 0),
+            "negative_prompt",
+            f"<{len(negative or '')} characters>",
+            f"at most {caps.negative_prompt_max_chars} characters",
+        )
+        resolution = resolution_for(request.size, self.settings.resolutions)
+        self._refuse_unless(
+            resolution is not None, "size", str(request.size), caps.sizes.describe()
+        )
+        assert resolution is not None
+        if opts.resolution is not None and opts.resolution != resolution:
+            raise InvalidRequest(
+                f"options.wan.resolution: {opts.resolution} contradicts size {request.size}, "
+                f"which is the {resolution} tier ({RESOLUTIONS[resolution]} pixels); "
+                "drop the option or change the size",
+                field="options.wan.resolution",
+                provider=self.name,
+            )
+        image = request.reference_image
+        checked = check_reference_image(image)
+        if image.kind == "url":
+            img = {"kind": "url", "value": image.location}
+        elif image.kind == "path":
+            img = {"kind": "path", "value": image.location}
+        else:
+            assert checked is not None
+            data_uri = image.to_data_uri()
+            mime = checked[0]
+            img = {"kind": "data", "value": "data:" + mime + data_uri[data_uri.index(";") :]}
+        parameters: dict[str, Any] = {
+            "resolution": resolution,
+            "duration": round(request.duration),
+            "prompt_extend": opts.prompt_extend,
+            "watermark": opts.watermark,
+            "audio": opts.audio,
+        }
+        if request.seed is not None:
+            parameters["seed"] = request.seed
+        if opts.shot_type is not None:
+            parameters["shot_type"] = opts.shot_type
+        native: dict[str, Any] = {
+            "model": MODEL,
+            "prompt": request.prompt,
+            "image": img,
+            "parameters": parameters,
+        }
+        if negative:
+            native["negative_prompt"] = negative
+        if opts.audio_url is not None:
+            native["audio_url"] = opts.audio_url
+        return native
+
+    def _refuse_unless(self, ok: bool, field: str, value: Any, supported: str) -> None:
+        if not ok:
+            raise UnsupportedParameter(
+                f"{field}: wan2.6-i2v-flash cannot honor {value}; supported: {supported}",
+                field=field,
+                value=value,
+                supported=supported,
+                provider=self.name,
+            )
+
+    # -- submit ------------------------------------------------------------------------------
+
+    def submit(self, native: dict[str, Any]) -> TaskRef:
+        """Upload a local image (the SDK's getPolicy + OSS form upload), then start one task.
+
+        :raises VideogateError: any failure, mapped (see :mod:`videogate_wan._errors`). A
+            network failure after the submit was sent is a non-retryable
+            ``ProviderUnavailable``: the task may exist and must not be paid twice.
+        """
+        try:
+            return self._submit(native)
+        except Exception as exc:
+            raise self._mapped(exc, "submit") from None
+
+    def _submit(self, native: dict[str, Any]) -> TaskRef:
+        api_key = self._api_key()
+        from dashscope import VideoSynthesis
+
+        image = native["image"]
+        img_url = image["value"]
+        if image["kind"] == "path":
+            img_url = self._upload(img_url, api_key)
+        extra: dict[str, Any] = {}
+        audio_url = native.get("audio_url")
+        if audio_url is not None and not audio_url.startswith(("http://", "https://", "oss://")):
+            extra["audio_url"] = self._upload(audio_url, api_key)
+        elif audio_url is not None:
+            extra["audio_url"] = audio_url
+        session = _submit_session()
+        try:
+            response = VideoSynthesis.async_call(
+                model=native["model"],
+                prompt=native["prompt"],
+                negative_prompt=native.get("negative_prompt"),
+                img_url=img_url,
+                api_key=api_key,
+                workspace=self.settings.workspace,
+                base_address=self.base_url,
+                request_timeout=self.settings.request_timeout,
+                session=session,
+                **extra,
+                **native["parameters"],
+            )
+        finally:
+            session.close()
+        if response.status_code != HTTPStatus.OK:
+            raise self._response_error(response, "submit")
+        output = response.output
+        task_id = output.get("task_id") if isinstance(output, Mapping) else None
+        if not task_id:
+            raise MalformedResponse(
+                "DashScope accepted the submit but returned no task id",
+                provider=self.name,
+                request_id=response.request_id or None,
+            )
+        logger.debug("wan task %s submitted (request %s)", task_id, response.request_id)
+        return TaskRef(
+            task_id=str(task_id),
+            provider=self.name,
+            data={
+                "model": MODEL,
+                "request_id": response.request_id or None,
+                "resolution": native["parameters"]["resolution"],
+                "duration": native["parameters"]["duration"],
+            },
+        )
+
+    def _upload(self, path: str, api_key: str) -> str:
+        """``oss://...`` for a local file, through the SDK's own upload mechanism."""
+        from dashscope.utils.oss_utils import OssUtils
+
+        if not os.path.isfile(path):
+            from videogate import InvalidRequest
+
+            raise InvalidRequest(
+                f"reference_image: file not found: {path}", field="reference_image"
+            )
+        policy = OssUtils.get_upload_certificate(
+            model=MODEL,
+            api_key=api_key,
+            base_address=self.base_url,
+            workspace=self.settings.workspace,
+            request_timeout=self.settings.request_timeout,
+        )
+        if policy.status_code != HTTPStatus.OK:
+            raise self._response_error(policy, "upload")
+        certificate = policy.output
+        if not isinstance(certificate, Mapping):
+            raise MalformedResponse(
+                "DashScope returned an upload policy without data", provider=self.name
+            )
+        oss_url, _ = OssUtils.upload(
+            model=MODEL, file_path=path, api_key=api_key, upload_certificate=dict(certificate)
+        )
+        return str(oss_url)
+
+    # -- poll --------------------------------------------------------------------------------
+
+    def poll(self, task: TaskRef) -> TaskState:
+        """One ``GET /tasks/{id}``: PENDING is queued at the service, RUNNING running,
+        SUCCEEDED carries the video URL (valid 24 h), FAILED its mapped error, CANCELED is
+        cancelled, UNKNOWN (expired or never existed) is a failed state with ``TaskExpired``.
+
+        :raises VideogateError: the query itself failed (HTTP error, network, bad JSON).
+        """
+        try:
+            return self._poll(task)
+        except Exception as exc:
+            raise self._mapped(exc, "poll", task.task_id) from None
+
+    def _poll(self, task: TaskRef) -> TaskState:
+        api_key = self._api_key()
+        from dashscope import VideoSynthesis
+        from dashscope.api_entities.dashscope_response import VideoSynthesisResponse
+        from dashscope.client.base_api import BaseAsyncApi
+
+        raw = BaseAsyncApi.fetch.__func__(  # type: ignore[attr-defined]
+            VideoSynthesis,
+            task.task_id,
+            api_key=api_key,
+            workspace=self.settings.workspace,
+            base_address=self.base_url,
+        )
+        if raw.status_code != HTTPStatus.OK:
+            raise self._response_error(raw, "poll", task.task_id)
+        response = VideoSynthesisResponse.from_api_response(raw)
+        output = response.output
+        if output is None:
+            raise MalformedResponse(
+                "DashScope answered the task query without output",
+                provider=self.name,
+                task_id=task.task_id,
+                request_id=response.request_id or None,
+            )
+        status = str(output.get("task_status") or "")
+        hint = retry_after(response.headers)
+        if status in _STATUS:
+            return TaskState(
+                status=_STATUS[status],
+                retry_after=hint,
+                remote_queued=status == "PENDING",
+            )
+        if status == "SUCCEEDED":
+            return TaskState(status=TaskStatus.SUCCEEDED, output=self._output(response, task))
+        if status == "FAILED":
+            error = error_from_task(
+                output.get("code"),
+                output.get("message"),
+                request_id=response.request_id,
+                task_id=task.task_id,
+            )
+            return TaskState(status=TaskStatus.FAILED, error=error)
+        if status in ("CANCELED", "CANCELLED"):
+            return TaskState(status=TaskStatus.CANCELLED)
+        if status == "UNKNOWN":
+            expired = TaskExpired(
+                "DashScope no longer knows this task (task ids expire after 24 hours, or it "
+                "never existed in this region/account)",
+                provider=self.name,
+                task_id=task.task_id,
+                request_id=response.request_id or None,
+                code="UNKNOWN",
+            )
+            return TaskState(status=TaskStatus.FAILED, error=expired)
+        raise MalformedResponse(
+            f"DashScope reported an unknown task status {status!r}",
+            provider=self.name,
+            task_id=task.task_id,
+            request_id=response.request_id or None,
+        )
+
+    def _output(self, response: Any, task: TaskRef) -> TaskOutput:
+        output = response.output
+        url = output.get("video_url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise MalformedResponse(
+                "DashScope reported SUCCEEDED without a video_url",
+                provider=self.name,
+                task_id=task.task_id,
+                request_id=response.request_id or None,
+            )
+        usage = dict(response.usage or {})
+        duration = usage.get("output_video_duration") or usage.get("duration")
+        return TaskOutput(
+            url=url,
+            expires_at=_expiry(output.get("end_time")),
+            duration=float(duration)
+            if isinstance(duration, int | float) and duration > 0
+            else None,
+            fps=float(FPS),
+            usage=_json_values(usage),
+        )
+
+    # -- cancel ------------------------------------------------------------------------------
+
+    def cancel(self, task: TaskRef) -> CancelOutcome:
+        """``POST /tasks/{id}/cancel``: DashScope only cancels PENDING tasks. ``CANCELLED`` when
+        it took, ``TOO_LATE`` when the service refused (already running or done), ``UNKNOWN``
+        when the cancel request itself failed (network, auth, 5xx). Never raises."""
+        try:
+            api_key = self._api_key()
+            from dashscope import VideoSynthesis
+            from dashscope.client.base_api import BaseAsyncApi
+
+            response = BaseAsyncApi.cancel.__func__(  # type: ignore[attr-defined]
+                VideoSynthesis,
+                task.task_id,
+                api_key=api_key,
+                workspace=self.settings.workspace,
+                base_address=self.base_url,
+            )
+        except Exception as exc:
+            logger.debug("wan cancel of %s failed: %s", task.task_id, self._mapped(exc, "cancel"))
+            return CancelOutcome.UNKNOWN
+        if response.status_code == HTTPStatus.OK:
+            return CancelOutcome.CANCELLED
+        status = int(response.status_code)
+        if status in (400, 409) and response.code not in ("InvalidApiKey", "Arrearage"):
+            return CancelOutcome.TOO_LATE
+        logger.debug(
+            "wan cancel of %s refused: HTTP %s %s", task.task_id, status, redact(str(response.code))
+        )
+        return CancelOutcome.UNKNOWN
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def map_error(self, exc: BaseException) -> VideogateError:
+        """Any exception from the SDK or the network as a :class:`VideogateError`."""
+        return error_from_exception(exc, op="call")
+
+    def _mapped(self, exc: BaseException, op: str, task_id: str | None = None) -> VideogateError:
+        if not isinstance(exc, VideogateError):
+            logger.debug("wan %s failed: %s: %s", op, type(exc).__name__, redact(str(exc)))
+        return error_from_exception(exc, op=op, task_id=task_id)
+
+    def _response_error(self, response: Any, op: str, task_id: str | None = None) -> VideogateError:
+        return error_from_response(
+            int(response.status_code),
+            response.code,
+            response.message,
+            request_id=response.request_id,
+            headers=getattr(response, "headers", None),
+            op=op,
+            task_id=task_id,
+        )
+
+
+def _submit_session() -> Any:
+    """A fresh ``requests`` session for one submit, whose connection failures after the
+    request was sent surface as :class:`AmbiguousSubmit` instead of ``ConnectionError``: the
+    SDK resends a submit once on ``ConnectionError``, which could start (and bill) a second
+    task when the first one was received."""
+    import requests
+
+    from videogate_wan._errors import _connect_failure
+
+    class _Session(requests.Session):
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            try:
+                return super().send(request, **kwargs)
+            except requests.exceptions.ConnectionError as exc:
+                if _connect_failure(exc):
+                    raise
+                raise AmbiguousSubmit(f"{type(exc).__name__}: {exc}") from None
+            except requests.exceptions.ReadTimeout as exc:
+                raise AmbiguousSubmit(f"{type(exc).__name__}: {exc}") from None
+
+    return _Session()
+
+
+def _expiry(end_time: Any) -> datetime:
+    """When ``video_url`` stops working: 24 h after the task's end (service time, UTC+8), or
+    24 h from now when the end time is missing or unreadable."""
+    if isinstance(end_time, str):
+        try:
+            ended = datetime.strptime(end_time.strip(), "%Y-%m-%d %H:%M:%S.%f")
+        except ValueError:
+            try:
+                ended = datetime.strptime(end_time.strip(), "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                ended = None
+        if ended is not None:
+            return (ended.replace(tzinfo=SERVICE_TZ) + URL_LIFETIME).astimezone(UTC)
+    return datetime.now(UTC) + URL_LIFETIME
+
+
+def _json_values(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _json_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_values(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
