@@ -1,0 +1,45 @@
+"""videogate-contracts: the contract suite every videogate provider must pass.
+
+``from videogate_contracts import ProviderContract`` and subclass it in a test module; or run
+it on any installed provider with ``pytest --videogate-provider NAME`` /
+``videogate contract-test NAME``. See docs/contract-tests.md.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# Assertion rewriting for the suite modules, so failures show full messages. Must run before
+# they are imported.
+pytest.register_assert_rewrite(
+    "videogate_contracts.suite",
+    "videogate_contracts._context",
+    "videogate_contracts._machine",
+)
+
+from videogate_contracts._double import (  # noqa: E402
+    POLL_FAULTS,
+    STATUS_STEPS,
+    SUBMIT_FAULTS,
+    TRANSIENT_FAULTS,
+    Expectation,
+    Fault,
+    ServiceDouble,
+    expectation,
+)
+from videogate_contracts._netguard import NetworkAttempt, no_network  # noqa: E402
+from videogate_contracts.suite import ProviderContract  # noqa: E402
+
+__all__ = [
+    "POLL_FAULTS",
+    "STATUS_STEPS",
+    "SUBMIT_FAULTS",
+    "TRANSIENT_FAULTS",
+    "Expectation",
+    "Fault",
+    "NetworkAttempt",
+    "ProviderContract",
+    "ServiceDouble",
+    "expectation",
+    "no_network",
+]

@@ -1,0 +1,175 @@
+"""What a contract test needs at hand: the provider, its double, and helpers to drive them."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlparse
+
+from videogate import (
+    ImageRef,
+    Provider,
+    Size,
+    TaskOutput,
+    TaskRef,
+    TaskState,
+    VideogateError,
+    VideoProbe,
+    VideoRequest,
+    normalize,
+)
+from videogate_contracts._double import ServiceDouble
+
+__all__ = ["ContractContext", "RawEscape", "settle"]
+
+T = TypeVar("T")
+
+#: Fixed seed given to normalize() so that prepared parameters are reproducible.
+NORMALIZE_SEED = 1234
+
+
+class RawEscape(AssertionError):
+    """A non-videogate exception got past ``map_error``."""
+
+
+def settle(provider: Provider, call: Callable[[], T]) -> tuple[T | None, VideogateError | None]:
+    """Run one adapter call the way the engine does: a raised non-videogate exception goes
+    through ``map_error``, which must return a :class:`VideogateError` and never raise."""
+    try:
+        return call(), None
+    except VideogateError as err:
+        return None, err
+    except Exception as exc:
+        try:
+            mapped = provider.map_error(exc)
+        except Exception as again:
+            raise RawEscape(
+                f"no raw exception escapes: map_error raised {type(again).__name__}: {again} "
+                f"while mapping {type(exc).__name__}: {exc}"
+            ) from again
+        if not isinstance(mapped, VideogateError):
+            raise RawEscape(
+                f"no raw exception escapes: map_error({type(exc).__name__}) returned "
+                f"{type(mapped).__name__}, not a VideogateError"
+            ) from exc
+        return None, mapped
+
+
+class ContractContext:
+    """The provider under test, its double (or ``None``) and the suite's settings."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        double: ServiceDouble | None,
+        workdir: Path,
+        *,
+        no_double_reason: str = "",
+        option_values: dict[str, list[Any]] | None = None,
+        task_deadline: float = 120.0,
+    ) -> None:
+        self.provider = provider
+        self.double = double
+        self.workdir = workdir
+        self.no_double_reason = no_double_reason
+        self.option_values = option_values or {}
+        self.task_deadline = task_deadline
+        self._images: dict[Size, ImageRef] = {}
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    @property
+    def caps(self) -> Any:
+        return self.provider.capabilities
+
+    def require_double(self) -> ServiceDouble:
+        import pytest
+
+        if self.double is None:
+            pytest.skip(f"needs a service double: {self.no_double_reason}")
+        return self.double
+
+    def require_fault(self, kind: str) -> ServiceDouble:
+        import pytest
+
+        double = self.require_double()
+        if kind not in double.supported_faults:
+            pytest.skip(f"the service double cannot produce fault {kind!r}")
+        return double
+
+    def image_for(self, size: Size) -> ImageRef:
+        """A local PNG reference image of ``size`` (so its aspect matches the request)."""
+        if size not in self._images:
+            from PIL import Image
+
+            path = self.workdir / f"reference-{size.width}x{size.height}.png"
+            buffer = io.BytesIO()
+            Image.new("RGB", (size.width, size.height), (90, 140, 200)).save(buffer, "PNG")
+            path.write_bytes(buffer.getvalue())
+            self._images[size] = ImageRef.from_path(path)
+        return self._images[size]
+
+    def with_local_image(self, request: VideoRequest) -> VideoRequest:
+        """``request`` with a local image matching its size, when it has or needs one."""
+        import attrs
+
+        if request.reference_image is None and not self.caps.requires_reference_image:
+            return request
+        return attrs.evolve(request, reference_image=self.image_for(request.size))
+
+    def normalized(self, request: VideoRequest) -> VideoRequest:
+        """The strict-mode normalized request (with a fixed seed when none was given)."""
+        return normalize(
+            request, self.caps, "strict", provider=self.name, seed=NORMALIZE_SEED
+        ).request
+
+    def run_task(
+        self, provider: Provider, native: dict[str, Any]
+    ) -> tuple[TaskRef | None, TaskState | None, VideogateError | None]:
+        """Submit, then poll until a terminal state or an error (with a deadline)."""
+        task, error = settle(provider, lambda: provider.submit(native))
+        if error is not None or task is None:
+            return task, None, error
+        deadline = time.monotonic() + self.task_deadline
+        delay = 0.005
+        while True:
+            state, error = settle(provider, lambda: provider.poll(task))
+            if error is not None or state is None:
+                return task, None, error
+            if state.status.terminal:
+                return task, state, None
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"task {task.task_id} did not finish within {self.task_deadline:g} s"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+    def fetch(self, output: TaskOutput) -> Path:
+        """A local copy of the task's video (``file://`` read in place, http(s) downloaded)."""
+        parsed = urlparse(output.url)
+        if parsed.scheme == "file":
+            return Path(unquote(parsed.path))
+        if parsed.scheme not in ("http", "https"):
+            raise AssertionError(
+                f"results are normalized: TaskOutput.url must be http(s):// or file://, "
+                f"got {output.url!r}"
+            )
+        import httpx
+
+        target = self.workdir / f"download-{abs(hash(output.url))}.mp4"
+        with httpx.Client(trust_env=False, timeout=30) as client:
+            response = client.get(output.url)
+            response.raise_for_status()
+            target.write_bytes(response.content)
+        return target
+
+    def probe(self, output: TaskOutput) -> VideoProbe:
+        from videogate import probe_video
+
+        return probe_video(self.fetch(output))

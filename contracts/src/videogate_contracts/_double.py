@@ -1,0 +1,177 @@
+"""The service double: how the suite makes a provider's service answer as it wants.
+
+A provider offers one object implementing :class:`ServiceDouble`. The wan double is the
+DashScope emulator; an offline provider's double may be the provider itself, declaring the
+faults it cannot produce as unsupported (the tests needing them are skipped, with the reason
+shown in the summary).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from videogate import (
+    AuthenticationError,
+    ContentRejected,
+    InvalidRequest,
+    MalformedResponse,
+    PermissionDenied,
+    Provider,
+    ProviderUnavailable,
+    RateLimited,
+    TaskExpired,
+    TaskFailed,
+    Timeout,
+    UnsupportedParameter,
+    VideogateError,
+)
+
+__all__ = [
+    "POLL_FAULTS",
+    "STATUS_STEPS",
+    "SUBMIT_FAULTS",
+    "TRANSIENT_FAULTS",
+    "Expectation",
+    "Fault",
+    "ServiceDouble",
+    "expectation",
+]
+
+
+class Fault(enum.StrEnum):
+    """Fault kinds a double can inject."""
+
+    INVALID_PARAMETER = "invalid_parameter"
+    """The service refuses a parameter (HTTP 400)."""
+    AUTH = "auth"
+    """The API key is missing or rejected (HTTP 401)."""
+    PERMISSION = "permission"
+    """The account may not do this (HTTP 403, arrears)."""
+    RATE_LIMITED = "rate_limited"
+    """Throttled (HTTP 429), with ``retry_after`` seconds when given."""
+    UNAVAILABLE = "unavailable"
+    """The service failed on its side (HTTP 5xx or a reset connection)."""
+    MALFORMED = "malformed"
+    """The answer cannot be read (bad JSON, missing fields)."""
+    TASK_FAILED = "task_failed"
+    """The task ran and failed, with the service's ``code``."""
+    CONTENT_REJECTED = "content_rejected"
+    """Moderation refused the input or output."""
+    EXPIRED = "expired"
+    """The service no longer knows the task."""
+    TIMEOUT = "timeout"
+    """The service does not answer within the client's timeout."""
+
+
+#: Faults injected on ``submit``; the suite expects ``submit`` to fail with them.
+SUBMIT_FAULTS: tuple[Fault, ...] = (
+    Fault.INVALID_PARAMETER,
+    Fault.AUTH,
+    Fault.PERMISSION,
+    Fault.RATE_LIMITED,
+    Fault.UNAVAILABLE,
+    Fault.MALFORMED,
+    Fault.CONTENT_REJECTED,
+    Fault.TIMEOUT,
+)
+#: Faults injected on ``poll`` of a submitted task.
+POLL_FAULTS: tuple[Fault, ...] = (
+    Fault.RATE_LIMITED,
+    Fault.UNAVAILABLE,
+    Fault.MALFORMED,
+    Fault.TASK_FAILED,
+    Fault.CONTENT_REJECTED,
+    Fault.EXPIRED,
+    Fault.TIMEOUT,
+)
+#: Faults after which repeating the same call may succeed.
+TRANSIENT_FAULTS: tuple[Fault, ...] = (
+    Fault.RATE_LIMITED,
+    Fault.UNAVAILABLE,
+    Fault.MALFORMED,
+    Fault.TIMEOUT,
+)
+#: Task statuses a double may be scripted to report, one per poll.
+STATUS_STEPS: tuple[str, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+class Expectation:
+    """The normalized error a fault must become."""
+
+    def __init__(self, classes: tuple[type[VideogateError], ...], retryable: bool) -> None:
+        self.classes = classes
+        self.retryable = retryable
+
+    def describe(self) -> str:
+        names = " or ".join(c.__name__ for c in self.classes)
+        return f"{names} (retryable={self.retryable})"
+
+    def matches(self, error: VideogateError) -> bool:
+        if not isinstance(error, self.classes):
+            return False
+        # TaskExpired is a TaskFailed, but a plain failure must not claim to be expiry.
+        return not (TaskExpired not in self.classes and isinstance(error, TaskExpired))
+
+
+_EXPECTED: dict[Fault, Expectation] = {
+    Fault.INVALID_PARAMETER: Expectation((InvalidRequest, UnsupportedParameter), False),
+    Fault.AUTH: Expectation((AuthenticationError,), False),
+    Fault.PERMISSION: Expectation((PermissionDenied,), False),
+    Fault.RATE_LIMITED: Expectation((RateLimited,), True),
+    Fault.UNAVAILABLE: Expectation((ProviderUnavailable,), True),
+    Fault.MALFORMED: Expectation((MalformedResponse,), True),
+    Fault.TASK_FAILED: Expectation((TaskFailed,), False),
+    Fault.CONTENT_REJECTED: Expectation((ContentRejected,), False),
+    Fault.EXPIRED: Expectation((TaskExpired,), False),
+    Fault.TIMEOUT: Expectation((Timeout, ProviderUnavailable), True),
+}
+
+
+def expectation(kind: Fault | str) -> Expectation:
+    """The error class(es) and ``retryable`` a fault of ``kind`` must map to."""
+    return _EXPECTED[Fault(kind)]
+
+
+@runtime_checkable
+class ServiceDouble(Protocol):
+    """A controllable stand-in for a provider's service.
+
+    :ivar supported_faults: the fault kinds :meth:`fault` can produce; tests needing others
+        are skipped with a reason.
+    :ivar scriptable: the steps :meth:`script` accepts: statuses from :data:`STATUS_STEPS`
+        and transient poll faults from :data:`TRANSIENT_FAULTS`.
+    :ivar submissions: tasks the service accepted (would have billed) since :meth:`reset`.
+    """
+
+    supported_faults: frozenset[str]
+    scriptable: frozenset[str]
+
+    @property
+    def submissions(self) -> int: ...
+
+    def reset(self) -> None:
+        """Forget scripts, faults and counters; the next task behaves normally (succeeds)."""
+
+    def script(self, steps: Sequence[str]) -> None:
+        """What the service reports for the next submitted task, one step per poll.
+
+        Each step is a status (``queued``, ``running``, ``succeeded``, ``failed``,
+        ``cancelled``) or a transient fault kind (``rate_limited``, ``unavailable``,
+        ``malformed``, ``timeout``) answered to that poll. After the last step the task
+        stays in the last status reported (``succeeded`` if none was).
+        """
+
+    def fault(self, kind: str, *, on: str = "submit", **params: Any) -> None:
+        """Make the next ``on`` call (``submit`` or ``poll``) fail with ``kind``.
+
+        Parameters: ``retry_after`` (seconds) for ``rate_limited``, ``code`` for
+        ``task_failed``.
+        """
+
+    def make_provider(self, *, api_key: str | None = None) -> Provider:
+        """A new provider instance wired to this double, using ``api_key`` if given."""
+
+    def close(self) -> None:
+        """Stop servers and remove files."""
