@@ -408,16 +408,16 @@ class Engine:
         key = cache_key(normalized.original, provider=name, model=prov.model, mode=str(chosen))
         listener = None if on_progress is None else listener_in_loop(on_progress, caller_loop)
         if use_cache:
-            joined = self._inflight.get(key)
-            if joined is not None and not joined.done:
-                if listener is not None:
-                    joined.subscribe(listener)
-                if not auto_cancel:
-                    joined.auto_cancel = False
+            joined = self._join(key, listener, auto_cancel)
+            if joined is not None:
                 return joined
             hit = await self._cache_lookup(key, prov)
             if hit is not None:
                 return self._cached_run(name, plugin, prov, chosen, hit, listener)
+            # The lookup awaited: an identical job may have started meanwhile.
+            joined = self._join(key, listener, auto_cancel)
+            if joined is not None:
+                return joined
         ctx = _Context(
             name=name,
             plugin=plugin,
@@ -434,6 +434,17 @@ class Engine:
         self._emit(run, JobPhase.QUEUED, remote=False, message="waiting for a provider slot")
         run.task = asyncio.get_running_loop().create_task(self._execute(run))
         return run
+
+    def _join(self, key: str, listener: ProgressCallback | None, auto_cancel: bool) -> Run | None:
+        """The identical job in flight, if any, with this caller attached to it."""
+        joined = self._inflight.get(key)
+        if joined is None or joined.done:
+            return None
+        if listener is not None:
+            joined.subscribe(listener)
+        if not auto_cancel:
+            joined.auto_cancel = False
+        return joined
 
     def _new_run(
         self,
@@ -673,7 +684,6 @@ class Engine:
                 f"{ctx.name}: submit returned {type(ref).__name__}, not a TaskRef",
                 provider=ctx.name,
             )
-        run.ref = ref
         run.marks["submitted"] = self._clock()
         await self._journal_update(
             run,
@@ -681,6 +691,8 @@ class Engine:
             task=unstructure_task(ref),
             submitted_at=time.time(),
         )
+        # Visible (Job.task_id) once durable.
+        run.ref = ref
 
     async def _poll_once(self, run: Run) -> TaskState:
         ctx: _Context = run.context
