@@ -127,6 +127,8 @@ _EXPECTED: dict[Fault, Expectation] = {
     Fault.EXPIRED: Expectation((TaskExpired,), False),
     Fault.TIMEOUT: Expectation((Timeout, ProviderUnavailable), True),
 }
+# A submit that timed out may have created the task: retryable only when submits are
+# idempotent (``Capabilities.idempotent_submit``); the suite applies that rule.
 
 
 def expectation(kind: Fault | str) -> Expectation:
@@ -160,11 +162,15 @@ class ServiceDouble(Protocol):
         Each step is a status (``queued``, ``running``, ``succeeded``, ``failed``,
         ``cancelled``) or a transient fault kind (``rate_limited``, ``unavailable``,
         ``malformed``, ``timeout``) answered to that poll. After the last step the task
-        stays in the last status reported (``succeeded`` if none was).
+        stays in the last status reported (``succeeded`` if none was). A double whose
+        service runs on a clock may reproduce only the outcome (the first terminal status)
+        and the transient faults, and must hold the task in the queue for a script of 20 or
+        more leading ``queued`` steps (the cancel test uses that).
         """
 
     def fault(self, kind: str, *, on: str = "submit", **params: Any) -> None:
-        """Make the next ``on`` call (``submit`` or ``poll``) fail with ``kind``.
+        """Make the next ``submit`` fail with ``kind`` (``on="submit"``), or the first poll
+        of the next submitted task (``on="poll"``; always called before that submit).
 
         Parameters: ``retry_after`` (seconds) for ``rate_limited``, ``code`` for
         ``task_failed``.

@@ -259,7 +259,15 @@ class ReferenceProvider(Provider):
         }
 
     def submit(self, native: dict[str, Any]) -> TaskRef:
-        answer = self._service.create(native, self._key.reveal() if self._key else None)
+        try:
+            answer = self._service.create(native, self._key.reveal() if self._key else None)
+        except TimeoutError:
+            # The task may have been created: never retried automatically (no double pay).
+            raise Timeout(
+                "the service did not answer the submit in time; the task may exist",
+                provider=self.name,
+                retryable=False,
+            ) from None
         return TaskRef(task_id=answer["task_id"], provider=self.name)
 
     def poll(self, task: TaskRef) -> TaskState:

@@ -9,6 +9,8 @@ installed. The capability-aware strategies (:func:`requests_within`, :func:`size
 
 from __future__ import annotations
 
+import functools
+import io
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -28,6 +30,8 @@ from videogate import (
 __all__ = [
     "capabilities",
     "image_refs",
+    "image_urls",
+    "png_bytes",
     "malformed_requests",
     "number_ranges",
     "numbers_in",
@@ -60,13 +64,32 @@ def sizes(max_side: int = 4096) -> st.SearchStrategy[Size]:
     return st.builds(Size, side, side)
 
 
-def image_refs() -> st.SearchStrategy[ImageRef]:
-    """Reference images that need no file system: URLs and in-memory bytes."""
-    urls = st.from_regex(r"[a-z0-9]{1,12}", fullmatch=True).map(
+@functools.lru_cache(maxsize=64)
+def png_bytes(width: int, height: int, shade: int) -> bytes:
+    """A solid-colour PNG of ``width`` x ``height`` (cached: tests draw the same ones)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (shade, 255 - shade, 128)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def image_urls() -> st.SearchStrategy[ImageRef]:
+    """Remote reference images (never fetched by the strategies)."""
+    return st.from_regex(r"[a-z0-9]{1,12}", fullmatch=True).map(
         lambda name: ImageRef.from_url(f"https://images.example/{name}.png")
     )
-    blobs = st.binary(min_size=1, max_size=64).map(ImageRef.from_bytes)
-    return st.one_of(urls, blobs)
+
+
+def image_refs(size: Size | None = None) -> st.SearchStrategy[ImageRef]:
+    """Reference images that need no file system: URLs and real in-memory PNGs (of
+    ``size``, when given, so that the image's aspect matches a request's)."""
+    width, height = (size.width, size.height) if size is not None else (256, 256)
+    # Services refuse tiny images: 256 px on the short side, keeping the aspect.
+    scale = 256 / min(width, height)
+    width, height = round(width * scale), round(height * scale)
+    blobs = st.integers(0, 15).map(lambda k: ImageRef.from_bytes(png_bytes(width, height, k * 16)))
+    return st.one_of(image_urls(), blobs)
 
 
 def _options() -> st.SearchStrategy[dict[str, dict[str, Any]]]:
@@ -168,7 +191,11 @@ def sizes_in(rule: SizeRule) -> st.SearchStrategy[Size]:
     if rule.sizes:
         return st.sampled_from(rule.sizes)
     side = st.integers(16, rule.max_side or 4096)
-    return st.builds(Size, side, side).map(rule.nearest).filter(rule.allows)
+    snapped = st.builds(Size, side, side).map(rule.nearest).filter(rule.allows)
+    if rule.aspect_from_reference:
+        # The reference image sets the aspect; images beyond 1:4 are refused by services.
+        return snapped.filter(lambda s: 0.25 <= s.aspect <= 4)
+    return snapped
 
 
 def outside(allowed: NumberRange) -> st.SearchStrategy[float]:
@@ -194,9 +221,9 @@ def requests_within(
     :param namespace: the provider's options namespace.
     :param option_values: example values per provider option (options without examples are
         never drawn, since only the provider knows what they accept).
-    :param images: reference images to draw; defaults to :func:`image_refs` (URLs and bytes).
+    :param images: reference images to draw; defaults to :func:`image_refs` (URLs and PNG
+        bytes, of the drawn size when the output aspect follows the reference image).
     """
-    image_strategy = images if images is not None else image_refs()
     values = {k: list(v) for k, v in (option_values or {}).items() if k in caps.options and v}
 
     @st.composite
@@ -214,6 +241,12 @@ def requests_within(
             fields["seed"] = draw(st.integers(0, SEED_MAX))
         if caps.supports_motion_strength:
             fields["motion_strength"] = draw(st.none() | st.floats(0, 1))
+        if images is not None:
+            image_strategy = images
+        elif caps.sizes.aspect_from_reference:
+            image_strategy = image_refs(fields["size"])
+        else:
+            image_strategy = image_refs()
         if caps.requires_reference_image:
             fields["reference_image"] = draw(image_strategy)
         else:
@@ -276,7 +309,7 @@ def malformed_requests() -> st.SearchStrategy[dict[str, Any]]:
 def _hypothesis_setup_hook() -> None:
     """Entry point run by hypothesis at import: teach ``st.from_type`` videogate's types."""
     st.register_type_strategy(Size, st.deferred(sizes))
-    st.register_type_strategy(ImageRef, st.deferred(image_refs))
+    st.register_type_strategy(ImageRef, st.deferred(lambda: image_refs()))
     st.register_type_strategy(VideoRequest, st.deferred(video_requests))
     st.register_type_strategy(NumberRange, st.deferred(number_ranges))
     st.register_type_strategy(SizeRule, st.deferred(size_rules))

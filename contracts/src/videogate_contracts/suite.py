@@ -47,6 +47,7 @@ from videogate_contracts._context import ContractContext, settle
 from videogate_contracts._double import (
     POLL_FAULTS,
     SUBMIT_FAULTS,
+    Expectation,
     Fault,
     ServiceDouble,
     expectation,
@@ -58,7 +59,7 @@ __all__ = ["ProviderContract"]
 
 _FAULT_PARAMS: dict[str, dict[str, Any]] = {
     Fault.RATE_LIMITED: {"retry_after": 7.0},
-    Fault.TASK_FAILED: {"code": "InternalError.Algo"},
+    Fault.TASK_FAILED: {"code": "Algo.RenderFailed"},
 }
 
 
@@ -87,10 +88,19 @@ def _other_value(draw: st.DrawFn, ctx: ContractContext, base: VideoRequest, fiel
     caps = ctx.caps
     strategies: dict[str, st.SearchStrategy[Any]] = {
         "prompt": vst.prompts(caps.prompt_max_chars),
-        "reference_image": vst.image_refs(),
+        "reference_image": vst.image_refs(base.size if caps.sizes.aspect_from_reference else None),
         "duration": vst.numbers_in(caps.durations),
         "fps": vst.numbers_in(caps.fps),
-        "size": vst.sizes_in(caps.sizes),
+        # When the output aspect follows the image, only the pixel tier is the request's.
+        "size": vst.sizes_in(caps.sizes).filter(
+            lambda size: (
+                not caps.sizes.aspect_from_reference
+                or (
+                    (base.reference_image is None or base.reference_image.kind == "url")
+                    and caps.sizes.tier_for(size) != caps.sizes.tier_for(base.size)
+                )
+            )
+        ),
         "negative_prompt": vst.prompts(caps.negative_prompt_max_chars),
         "seed": st.integers(0, vst.SEED_MAX),
         "motion_strength": st.floats(0, 1),
@@ -458,8 +468,13 @@ class ProviderContract:
         )
         return ctx.normalized(ctx.with_local_image(request))
 
-    def _check_error(self, kind: str, where: str, error: VideogateError | None) -> None:
+    def _check_error(
+        self, kind: str, where: str, error: VideogateError | None, caps: Capabilities
+    ) -> None:
         expected = expectation(kind)
+        if where == "submit" and kind == Fault.TIMEOUT:
+            # The task may exist: retrying could pay twice unless submits are idempotent.
+            expected = Expectation(expected.classes, caps.idempotent_submit)
         assert error is not None, f"fault {kind!r} on {where}: the call succeeded"
         assert expected.matches(error), (
             f"fault {kind!r} on {where} must map to {expected.describe()}, got {error!r}"
@@ -474,7 +489,7 @@ class ProviderContract:
                 f"rate_limited: retry_after must be the service's 7 s, got {error.retry_after}"
             )
         if kind == Fault.TASK_FAILED:
-            assert error.code == "InternalError.Algo", (
+            assert error.code == "Algo.RenderFailed", (
                 f"task_failed: the error must carry the service's code, got {error.code!r}"
             )
 
@@ -491,7 +506,7 @@ class ProviderContract:
         native = provider.prepare(self._simple_request(fresh))
         double.fault(kind, on="submit", **_FAULT_PARAMS.get(kind, {}))
         _, error = settle(provider, lambda: provider.submit(native))
-        self._check_error(kind, "submit", error)
+        self._check_error(kind, "submit", error, fresh.caps)
         if kind not in (Fault.TIMEOUT, Fault.MALFORMED, Fault.UNAVAILABLE):
             assert double.submissions == 0, f"a refused submit ({kind}) created a task"
 
@@ -505,16 +520,15 @@ class ProviderContract:
         double = fresh.require_fault(kind)
         provider = fresh.provider
         native = provider.prepare(self._simple_request(fresh))
-        double.script(["running"] * 3 + ["succeeded"])
+        double.fault(kind, on="poll", **_FAULT_PARAMS.get(kind, {}))
         task, error = settle(provider, lambda: provider.submit(native))
         assert error is None and task is not None, f"submit failed: {error!r}"
-        double.fault(kind, on="poll", **_FAULT_PARAMS.get(kind, {}))
         state, error = settle(provider, lambda: provider.poll(task))
         if state is not None and state.status is TaskStatus.FAILED:
             error = state.error
         elif state is not None:
             raise AssertionError(f"fault {kind!r} on poll was reported as {state.status}")
-        self._check_error(kind, "poll", error)
+        self._check_error(kind, "poll", error, fresh.caps)
 
     def test_results_are_normalized(self, fresh: ContractContext) -> None:
         """A succeeded task reports only what it produced: ``TaskOutput`` fps, duration and
@@ -689,10 +703,10 @@ class ProviderContract:
                         seen += [(f"{kind}: {w}", t) for w, t in _texts_of_error(error)]
                 if kind in POLL_FAULTS:
                     double.reset()
+                    double.fault(kind, on="poll", **_FAULT_PARAMS.get(kind, {}))
                     task, error = settle(provider, lambda: provider.submit(native))
                     if task is None:
                         continue
-                    double.fault(kind, on="poll", **_FAULT_PARAMS.get(kind, {}))
                     state, error = settle(provider, functools.partial(provider.poll, task))
                     if state is not None and state.error is not None:
                         error = state.error
