@@ -104,15 +104,21 @@ def load_plugins(pm: pluggy.PluginManager) -> list[BrokenPlugin]:
 def register_plugin(pm: pluggy.PluginManager, plugin: Any, name: str) -> list[BrokenPlugin]:
     """Register one plugin object and validate it against the hook specs.
 
-    A hookimpl that matches no hook spec (a misspelling such as ``register_provider``) makes
-    the plugin broken: it is unregistered and reported, never silently ignored.
+    A hookimpl that matches no hook spec (a misspelling such as ``register_provider``), unless
+    marked ``optionalhook=True``, makes the plugin broken: it is unregistered and reported,
+    never silently ignored.
     """
     try:
         pm.register(plugin, name=name)
     except Exception as exc:
         return [BrokenPlugin(name, f"invalid plugin: {_describe(exc)}")]
+    # Hooks marked ``optionalhook=True`` belong to specs another package may add later
+    # (videogate-contracts' ``contract_service_double``); they are not misspellings.
     unknown = sorted(
-        caller.name for caller in pm.get_hookcallers(plugin) or [] if not caller.has_spec()
+        caller.name
+        for caller in pm.get_hookcallers(plugin) or []
+        if not caller.has_spec()
+        and not all(i.optionalhook for i in caller.get_hookimpls() if i.plugin is plugin)
     )
     if unknown:
         pm.unregister(plugin)
