@@ -25,3 +25,13 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             needs_key=True,
         )
     )
+
+
+@videogate.hookimpl(optionalhook=True)
+def contract_service_double(provider_name: str) -> Callable[[], object] | None:
+    """The DashScope emulator as the contract suite's service double (videogate-contracts)."""
+    if provider_name != "wan":
+        return None
+    from videogate_wan._contract_double import make_double
+
+    return make_double
