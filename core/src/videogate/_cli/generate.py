@@ -1,0 +1,164 @@
+"""``videogate generate``: one video, with progress on stderr and the result on stdout.
+
+Ctrl-C cancels the job cleanly: the provider is asked to stop, the outcome is printed and
+the exit status is 130; a job the provider keeps running stays resumable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from videogate._cli._common import add_config_argument
+
+__all__ = ["configure", "run"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add this command's arguments."""
+    parser.add_argument("--provider", help="configured provider name (default from config)")
+    parser.add_argument("--prompt", required=True, help="what the video shows")
+    parser.add_argument("--image", help="reference image: URL, local path or data: URI")
+    parser.add_argument("--duration", type=float, required=True, help="seconds of video")
+    parser.add_argument("--fps", type=float, required=True, help="frames per second")
+    parser.add_argument("--size", required=True, help="WIDTH*HEIGHT, e.g. 1280*720")
+    parser.add_argument("--negative-prompt", help="what the video must avoid")
+    parser.add_argument("--seed", type=int, help="random seed (default: drawn and reported)")
+    parser.add_argument("--motion-strength", type=float, help="0 (still) to 1 (strong)")
+    parser.add_argument(
+        "--mode", choices=("strict", "adjust", "conform"), help="normalization mode"
+    )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="provider option (VALUE parsed as JSON when it can be); repeatable",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="do not reuse a cached video")
+    parser.add_argument("--timeout", type=float, help="overall deadline in seconds")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    add_config_argument(parser)
+
+
+def parse_options(pairs: list[str], namespace: str) -> dict[str, dict[str, Any]]:
+    """``NAME=VALUE`` pairs into ``{namespace: {NAME: VALUE}}`` (JSON values when parsable).
+
+    :raises InvalidRequest: a pair without ``=``.
+    """
+    from videogate._errors import InvalidRequest
+
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.strip():
+            raise InvalidRequest(f"--option: expected NAME=VALUE, got {pair!r}", field="options")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        options[name.strip()] = value
+    return {namespace: options} if options else {}
+
+
+def build_request(args: argparse.Namespace, namespace: str) -> dict[str, Any]:
+    """The request mapping from the flags (validated by the engine)."""
+    request: dict[str, Any] = {
+        "prompt": args.prompt,
+        "duration": args.duration,
+        "fps": args.fps,
+        "size": args.size,
+    }
+    optional = {
+        "reference_image": args.image,
+        "negative_prompt": args.negative_prompt,
+        "seed": args.seed,
+        "motion_strength": args.motion_strength,
+    }
+    request.update({k: v for k, v in optional.items() if v is not None})
+    options = parse_options(args.option, namespace)
+    if options:
+        request["options"] = options
+    return request
+
+
+def make_engine(args: argparse.Namespace) -> Any:
+    """The engine for this invocation (a seam for tests)."""
+    from videogate._config import load_config
+    from videogate._engine import Engine
+
+    return Engine(load_config(args.config))
+
+
+def summary(result: Any) -> str:
+    """A short human description of a result."""
+    lines = [
+        f"video:    {result.video_url}",
+        f"duration: {result.duration:g} s   fps: {result.fps:g}   size: {result.size}",
+        f"seed:     {result.seed}   provider: {result.provider} ({result.model})",
+    ]
+    if result.task_id:
+        lines.append(f"task:     {result.task_id}")
+    if result.source_url:
+        lines.append(f"source:   {result.source_url}")
+    if result.cached:
+        lines.append("cached:   yes (no new generation)")
+    lines.extend(f"warning:  {w}" for w in result.warnings)
+    return "\n".join(lines)
+
+
+def print_result(result: Any, json_output: bool) -> None:
+    """The result on stdout: one JSON object, or the summary."""
+    from videogate._convert import unstructure
+
+    if json_output:
+        print(json.dumps(unstructure(result), sort_keys=True))
+    else:
+        print(summary(result))
+
+
+def follow(job: Any, args: argparse.Namespace, *, plain: bool = False) -> int:
+    """Wait for ``job`` with progress on stderr; Ctrl-C cancels and returns 130."""
+    from videogate._cli._progress import ProgressDisplay
+    from videogate._errors import Cancelled
+    from videogate._job import cancelled_message
+
+    with ProgressDisplay(force_plain=plain) as display:
+        for event in job.events:
+            display(event)
+        job.subscribe(display)
+        try:
+            result = job.wait()
+        except KeyboardInterrupt:
+            print("videogate: cancelling...", file=sys.stderr, flush=True)
+            outcome = job.cancel_sync()
+            message = cancelled_message(job.job_id, outcome)
+            print(f"videogate: {message}", file=sys.stderr)
+            if args.json:
+                err = Cancelled(message, outcome=str(outcome), task_id=job.task_id)
+                print(json.dumps(err.to_dict(), sort_keys=True))
+            return 130
+    print_result(result, args.json)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate one video; exit status per the error (2 invalid, 3 refused, 4 transient,
+    130 cancelled)."""
+    engine = make_engine(args)
+    try:
+        name = args.provider or engine.config.default_provider
+        provider = engine.provider(name)
+        namespace = getattr(type(provider), "name", name)
+        job = engine.submit(
+            build_request(args, namespace),
+            provider=name,
+            mode=args.mode,
+            timeout=args.timeout,
+            use_cache=not args.no_cache,
+        )
+        return follow(job, args)
+    finally:
+        engine.close()

@@ -1,0 +1,130 @@
+"""The ``videogate generate / jobs / resume`` commands over the fake provider."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FAST_POLLS, make_config
+from fakeservice import FakeProvider, FakeService
+
+from videogate._cli import main
+from videogate._engine import Engine
+from videogate._plugins import load_registry
+
+ARGS = ["generate", "--prompt", "a lake", "--duration", "1", "--fps", "8", "--size", "64x48"]
+
+
+@pytest.fixture
+def cli(monkeypatch, tmp_path, service):
+    def make(args):
+        return Engine(
+            make_config(tmp_path),
+            registry=load_registry(entrypoints=False),
+            providers={"fake": FakeProvider(service)},
+            poll_policy=FAST_POLLS,
+        )
+
+    from videogate._cli import generate, resume
+
+    monkeypatch.setattr(generate, "make_engine", make)
+    monkeypatch.setattr(resume, "make_engine", make)
+    return service
+
+
+def test_generate_json_prints_exactly_one_object(cli, capsys):
+    assert main([*ARGS, "--json", "--seed", "5"]) == 0
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert data["seed"] == 5 and data["size"] == "64*48" and data["duration"] == 1.0
+    assert out.count("\n") == 1
+    assert "videogate: [" in err and "done" in err
+
+
+def test_generate_summary_and_options(cli, capsys):
+    code = main([*ARGS, "--fps", "12", "--mode", "adjust", "--option", 'style="warm"'])
+    assert code == 0
+    out, _ = capsys.readouterr()
+    assert "video:" in out and "seed:" in out and "warning:  fps" in out
+
+
+def test_generate_errors_map_to_exit_codes(cli, capsys):
+    assert main([*ARGS, "--fps", "12"]) == 2  # strict: unsupported
+    assert main([*ARGS, "--option", "nope=1"]) == 2
+    assert main([*ARGS, "--option", "novalue"]) == 2
+    assert cli.counts["submit_calls"] == 0
+
+
+def test_jobs_and_resume(cli, capsys, tmp_path):
+    assert main([*ARGS, "--json"]) == 0
+    job = json.loads(capsys.readouterr().out)
+    assert main(["jobs", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["jobs"]
+    assert listed[0]["task"]["task_id"] == job["task_id"]
+    assert listed[0]["state"] == "succeeded"
+    assert main(["jobs"]) == 0
+    assert job["video_url"] in capsys.readouterr().out
+    assert main(["resume", listed[0]["job_id"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["task_id"] == job["task_id"]
+    assert main(["resume"]) == 0
+    assert cli.counts["submit_calls"] == 1
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {here!r})
+    from pathlib import Path
+    from conftest import FAST_POLLS, make_config
+    from fakeservice import FakeProvider, FakeService
+    from videogate._cli import generate, main
+    from videogate._engine import Engine
+    from videogate._plugins import load_registry
+
+    service = FakeService(Path({root!r}) / "svc", path=Path({state!r}))
+    service.hold = True
+    service.cancel_mode = {mode!r}
+    generate.make_engine = lambda args: Engine(
+        make_config(Path({root!r})), registry=load_registry(entrypoints=False),
+        providers={{"fake": FakeProvider(service)}}, poll_policy=FAST_POLLS)
+    sys.exit(main({args!r}))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [("cancel", "the provider stopped the task"), ("pending_only", "too late")],
+)
+def test_ctrl_c_cancels_cleanly_and_exits_130(tmp_path, mode, said):
+    here = str(Path(__file__).parent)
+    state = tmp_path / "svc.json"
+    code = CHILD.format(here=here, root=str(tmp_path), state=str(state), mode=mode, args=ARGS)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": here},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (state.exists() and FakeService(tmp_path / "svc", path=state).counts["polls"]):
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.02)
+        child.send_signal(signal.SIGINT)
+        _out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130, err
+    assert said in err
+    assert FakeService(tmp_path / "svc", path=state).counts["accepted"] == 1
