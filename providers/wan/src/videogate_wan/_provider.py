@@ -1,5 +1,6 @@
-"""``WanProvider``: ``wan2.6-i2v-flash`` through the official DashScope SDK (1.x surface:
-``VideoSynthesis.async_call`` / ``fetch`` / ``cancel``), imported on first use.
+"""``WanProvider``: ``wan2.6-i2v-flash`` through the official DashScope SDK, imported on first
+use: ``VideoSynthesis.async_call`` submits (local images go through the SDK's own
+getPolicy + OSS upload first), the SDK's task endpoints poll and cancel.
 
 Each call passes the API key and this instance's base URL explicitly (``base_address``), so
 two providers pointed at different regions or emulators never share state through the SDK's
@@ -223,14 +224,20 @@ class WanProvider(Provider):
 
         image = native["image"]
         img_url = image["value"]
-        if image["kind"] == "path":
-            img_url = self._upload(img_url, api_key)
         extra: dict[str, Any] = {}
         audio_url = native.get("audio_url")
-        if audio_url is not None and not audio_url.startswith(("http://", "https://", "oss://")):
-            extra["audio_url"] = self._upload(audio_url, api_key)
-        elif audio_url is not None:
-            extra["audio_url"] = audio_url
+        try:
+            if image["kind"] == "path":
+                img_url = self._upload(img_url, api_key)
+            if audio_url is not None and not audio_url.startswith(
+                ("http://", "https://", "oss://")
+            ):
+                extra["audio_url"] = self._upload(audio_url, api_key)
+            elif audio_url is not None:
+                extra["audio_url"] = audio_url
+        except Exception as exc:
+            # Nothing is billed before the submit itself: upload failures are safe to repeat.
+            raise self._mapped(exc, "upload") from None
         session = _submit_session()
         try:
             response = VideoSynthesis.async_call(
@@ -315,16 +322,14 @@ class WanProvider(Provider):
 
     def _poll(self, task: TaskRef) -> TaskState:
         api_key = self._api_key()
-        from dashscope import VideoSynthesis
         from dashscope.api_entities.dashscope_response import VideoSynthesisResponse
-        from dashscope.client.base_api import BaseAsyncApi
 
-        raw = BaseAsyncApi.fetch.__func__(  # type: ignore[attr-defined]
-            VideoSynthesis,
+        raw = _tasks_api().get(
             task.task_id,
             api_key=api_key,
             workspace=self.settings.workspace,
             base_address=self.base_url,
+            request_timeout=self.settings.request_timeout,
         )
         if raw.status_code != HTTPStatus.OK:
             raise self._response_error(raw, "poll", task.task_id)
@@ -404,15 +409,12 @@ class WanProvider(Provider):
         when the cancel request itself failed (network, auth, 5xx). Never raises."""
         try:
             api_key = self._api_key()
-            from dashscope import VideoSynthesis
-            from dashscope.client.base_api import BaseAsyncApi
-
-            response = BaseAsyncApi.cancel.__func__(  # type: ignore[attr-defined]
-                VideoSynthesis,
+            response = _tasks_api().cancel(
                 task.task_id,
                 api_key=api_key,
                 workspace=self.settings.workspace,
                 base_address=self.base_url,
+                request_timeout=self.settings.request_timeout,
             )
         except Exception as exc:
             logger.debug("wan cancel of %s failed: %s", task.task_id, self._mapped(exc, "cancel"))
@@ -448,6 +450,27 @@ class WanProvider(Provider):
             op=op,
             task_id=task_id,
         )
+
+
+_TASKS_API: Any = None
+
+
+def _tasks_api() -> Any:
+    """The SDK's task endpoints (``GET /tasks/{id}``, ``POST /tasks/{id}/cancel``) through its
+    generic mixins, which, unlike ``VideoSynthesis.fetch``/``cancel``, accept a per-call
+    base address and timeout."""
+    global _TASKS_API
+    if _TASKS_API is None:
+        from dashscope.client.base_api import CancelMixin, GetMixin
+
+        class Tasks(GetMixin, CancelMixin):
+            SUB_PATH = "tasks"
+
+        # The SDK tags requests by module; its own fetch/cancel send the ``tasks`` tag.
+        Tasks.__module__ = "dashscope.tasks"
+
+        _TASKS_API = Tasks
+    return _TASKS_API
 
 
 def _submit_session() -> Any:

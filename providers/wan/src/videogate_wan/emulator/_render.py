@@ -49,6 +49,10 @@ def render_mp4(
         video.height = height
         video.pix_fmt = "yuv420p"
         video.options = {"preset": "ultrafast", "tune": "stillimage"}
+        sound = None
+        if audio:  # every stream must exist before the first packet is written
+            sound = container.add_stream("aac", rate=AUDIO_RATE)
+            sound.layout = "stereo"
         picture = _picture(width, height, image)
         frame = av.VideoFrame.from_image(picture).reformat(  # type: ignore[no-untyped-call]
             format="yuv420p"
@@ -59,9 +63,7 @@ def render_mp4(
                 container.mux(packet)
         for packet in video.encode():
             container.mux(packet)
-        if audio:
-            sound = container.add_stream("aac", rate=AUDIO_RATE)
-            sound.layout = "stereo"
+        if sound is not None:
             total = seconds * AUDIO_RATE
             done = 0
             while done < total:

@@ -92,7 +92,7 @@ class Emulator:
     def start(self) -> Emulator:
         """Bind and serve on a daemon thread; returns ``self``."""
         self._work_dir = Path(tempfile.mkdtemp(prefix="videogate-wan-emulator-"))
-        server = ThreadingHTTPServer((self.host, self.port), _Handler)
+        server = _Server((self.host, self.port), _Handler)
         server.daemon_threads = True
         server.emulator = self  # type: ignore[attr-defined]
         self._server = server
@@ -297,6 +297,14 @@ class Emulator:
                 task.forced = "UNKNOWN"
         self.store.add(task)
         return task
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up (and injected resets) are normal here, not worth a traceback.
+        logger.debug("connection from %s ended abruptly", client_address, exc_info=True)
 
 
 class _Handler(BaseHTTPRequestHandler):
