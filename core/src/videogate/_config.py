@@ -51,6 +51,8 @@ class CacheConfig:
     backend: str = "sqlite"
     path: str | None = None
     """SQLite file; default ``<output_dir>/videogate.sqlite3``."""
+    options: dict[str, Any] = attrs.field(factory=dict, hash=False)
+    """Keyword arguments for a backend registered through the ``register_cache`` hook."""
 
 
 @attrs.frozen(kw_only=True)
