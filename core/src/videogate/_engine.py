@@ -595,11 +595,15 @@ class Engine:
     async def _lifecycle(self, run: Run) -> VideoResult:
         ctx: _Context = run.context
         try:
+            native: Any = None
+            if run.ref is None:
+                # Pure and local: done before taking a slot, so a freed slot is reused at once.
+                native = await self._call(ctx, "prepare", ctx.normalized.request)
             if not run.holding_slot:
                 await self._limits.acquire_slot(ctx.name)
                 run.holding_slot = True
             if run.ref is None:
-                await self._submit(run)
+                await self._submit(run, native)
             state = await self._poll_until_done(run)
             self._release_slot(run)
             if state.status is TaskStatus.FAILED:
@@ -632,9 +636,8 @@ class Engine:
             run.holding_slot = False
             self._limits.release_slot(run.provider)
 
-    async def _submit(self, run: Run) -> None:
+    async def _submit(self, run: Run, native: dict[str, Any]) -> None:
         ctx: _Context = run.context
-        native = await self._call(ctx, "prepare", ctx.normalized.request)
         await self._in_db(self.journal.add, attrs.evolve(run.record, state=JobState.SUBMITTING))
         run.record = attrs.evolve(run.record, state=JobState.SUBMITTING)
         self._emit(run, JobPhase.QUEUED, remote=False, message="submitting")

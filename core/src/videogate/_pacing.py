@@ -35,14 +35,16 @@ class PollPolicy:
     :ivar window: half-width of the dense window, in deviations.
     :ivar min_spread: smallest deviation assumed, relative to the mean.
     :ivar sparse_checks: checks before the window, at 1/2**k of its start.
+    :ivar dense_steps: polls across the whole window, at most.
     """
 
     min_interval: float = 0.5
     max_interval: float = 30.0
-    dense_max: float = 4.0
+    dense_max: float = 3.0
     window: float = 2.5
     min_spread: float = 0.05
     sparse_checks: int = 2
+    dense_steps: int = 8
 
     def scaled(self, factor: float) -> PollPolicy:
         """The same policy on a clock running ``1/factor`` times faster (simulations)."""
@@ -67,7 +69,7 @@ class PollPolicy:
         spread = max(estimate.deviation, self.min_spread * mean)
         start = max(0.0, mean - self.window * spread)
         end = mean + self.window * spread
-        step = min(max((end - start) / 4, self.min_interval), self.dense_max)
+        step = min(max((end - start) / self.dense_steps, self.min_interval), self.dense_max)
         if elapsed < start - self.min_interval:
             checks = [start / 2.0**k for k in range(self.sparse_checks, -1, -1)]
             target = next(t for t in checks if t > elapsed + self.min_interval / 2)
