@@ -97,4 +97,10 @@ def window(canvas: tuple[float, float], aspect: float, zoom: float, px: float, p
     w, h = base_w / zoom, base_h / zoom
     cx = width / 2 + px * (width - w) / 2
     cy = height / 2 + py * (height - h) / 2
-    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+    # Clamping only absorbs float rounding (the window fits by construction).
+    return (
+        max(cx - w / 2, 0.0),
+        max(cy - h / 2, 0.0),
+        min(cx + w / 2, width),
+        min(cy + h / 2, height),
+    )

@@ -56,7 +56,7 @@ def capabilities_for(workers: int = DEFAULT_WORKERS) -> Capabilities:
         limits=ServiceLimits(max_concurrent_tasks=workers),
         can_cancel=True,
         idempotent_submit=True,
-        typical_latency=5.0,
+        typical_latency=None,
         output_seed_echoed=True,
     )
 

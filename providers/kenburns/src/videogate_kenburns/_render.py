@@ -37,8 +37,12 @@ U = TypeVar("U")
 
 PRESET: Final = "veryfast"
 CRF: Final = 20
-#: Fixed so the bitstream does not depend on the machine's core count.
-ENCODER_THREADS: Final = 2
+#: Fixed, so the bitstream does not depend on the machine's core count.
+ENCODER_THREADS: Final = 1
+#: x264's macroblock-tree rate control was seen to make the bitstream vary from run to run
+#: for the same frames (it depends on memory it does not initialize); without it, the same
+#: frames always give the same bytes.
+X264_PARAMS: Final = "mbtree=0"
 #: Seconds between keyframes, so players and contact sheets can seek.
 KEYFRAME_SECONDS: Final = 2
 #: The canvas is never made larger than this many pixels (a panorama at 4K could be huge).
@@ -88,7 +92,7 @@ class Frames:
 
     def __init__(self, spec: RenderSpec, source: Image.Image | None) -> None:
         self.spec = spec
-        self.camera = CameraPath.from_seed(spec.seed, spec.motion_strength)
+        self.camera = CameraPath.from_seed(spec.seed, spec.motion)
         self.canvas = make_canvas(spec, source, self.camera.max_zoom)
         self._last: tuple[Box, Image.Image] | None = None
 
@@ -136,7 +140,7 @@ def _metadata(spec: RenderSpec) -> dict[str, str]:
         "provider": NAMESPACE,
         "model": MODEL,
         "seed": spec.seed,
-        "motion_strength": spec.motion_strength,
+        "motion_strength": spec.motion,
         "fit": spec.fit,
         "negative_prompt": spec.negative_prompt,
         "reference_image_sha256": spec.image.sha256 if spec.image else None,
@@ -201,7 +205,7 @@ def encode(
             context.color_range = ColorRange.MPEG
             context.color_primaries = ColorPrimaries.BT709
             context.color_trc = ColorTrc.BT709
-            context.options = {"preset": PRESET, "crf": str(CRF)}
+            context.options = {"preset": PRESET, "crf": str(CRF), "x264-params": X264_PARAMS}
             made = _ahead(frames.boxes(), _converter(frames), depth=LOOKAHEAD)
             for index, frame in enumerate(made):
                 if cancelled is not None and cancelled():

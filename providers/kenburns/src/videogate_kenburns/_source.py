@@ -2,7 +2,9 @@
 
 Every way an image can be bad ends as :class:`videogate.InvalidRequest` naming the problem:
 an empty file, bytes that are no image, a truncated or corrupt file, dimensions too large to
-render from (or a decompression bomb), a file that changed since the request was made.
+render from (or a decompression bomb), a file that changed since the request was made, a URL
+that answers with an error. A URL that cannot be reached is :class:`ProviderUnavailable`
+(retryable): the image may well be there later.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import warnings
 from typing import TYPE_CHECKING, Final
 
-from videogate import InvalidRequest
+from videogate import InvalidRequest, ProviderUnavailable
 from videogate_kenburns._capabilities import NAMESPACE
 from videogate_kenburns._spec import ImageSource
 
@@ -28,6 +30,7 @@ MAX_IMAGE_SIDE: Final = 16384
 MAX_IMAGE_PIXELS: Final = 64_000_000
 MAX_IMAGE_BYTES: Final = 256 * 1024 * 1024
 _FORMATS: Final = "PNG, JPEG, WebP, GIF, BMP or TIFF"
+FETCH_TIMEOUT: Final = 30.0
 
 
 def _invalid(message: str) -> InvalidRequest:
@@ -49,12 +52,50 @@ def _read(source: ImageSource) -> tuple[bytes, str]:
         except OSError as exc:
             raise _invalid(f"cannot read {path}: {exc.strerror or exc}") from None
         return data, path
+    if source.kind == "url":
+        url = source.url or ""
+        return _fetch(url), url
     uri = source.data_uri or ""
     try:
         data = base64.b64decode(uri.partition(",")[2], validate=True)
     except (binascii.Error, ValueError):
         raise _invalid("the inline image is not valid base64") from None
     return data, f"<{len(data)} bytes>"
+
+
+def _fetch(url: str) -> bytes:
+    """The bytes behind an http(s) URL, at most :data:`MAX_IMAGE_BYTES` of them."""
+    import httpx
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise _invalid(f"kenburns fetches http(s) URLs only, not {url!r}")
+    chunks: list[bytes] = []
+    received = 0
+    try:
+        with (
+            httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client,
+            client.stream("GET", url) as response,
+        ):
+            status = response.status_code
+            if status >= 500:
+                raise ProviderUnavailable(
+                    f"reference_image: {url} answered HTTP {status}",
+                    provider=NAMESPACE,
+                    http_status=status,
+                )
+            if status >= 400:
+                raise _invalid(f"{url} answered HTTP {status}")
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+                if received > MAX_IMAGE_BYTES:
+                    raise _invalid(f"{url} is larger than {MAX_IMAGE_BYTES} bytes")
+                chunks.append(chunk)
+    except httpx.HTTPError as exc:
+        raise ProviderUnavailable(
+            f"reference_image: cannot fetch {url}: {type(exc).__name__}: {exc}",
+            provider=NAMESPACE,
+        ) from None
+    return b"".join(chunks)
 
 
 def load_image(source: ImageSource) -> Image.Image:
@@ -70,7 +111,7 @@ def load_image(source: ImageSource) -> Image.Image:
     data, where = _read(source)
     if not data:
         raise _invalid(f"{where} is empty (0 bytes)")
-    if hashlib.sha256(data).hexdigest() != source.sha256:
+    if source.kind != "url" and hashlib.sha256(data).hexdigest() != source.sha256:
         raise _invalid(
             f"{where} changed after the request was made (its sha256 differs); "
             "make the request again"

@@ -1,8 +1,9 @@
 """The render spec: what ``prepare`` makes of a request, and all a render needs.
 
-Mapping a request to a spec is pure (no file is read, nothing random): the reference image is
-described by its path and content hash, or carried as a ``data:`` URI when it came as bytes,
-so the spec is plain JSON that another process can render again, frame for frame.
+Mapping a request to a spec is pure (no file is read, nothing is fetched, nothing random): the
+reference image is described by its path and content hash, by its URL, or carried as a
+``data:`` URI when it came as bytes, so the spec is plain JSON that another process can
+render again, frame for frame.
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ Fit = Literal["crop", "pad"]
 
 @attrs.frozen(kw_only=True)
 class ImageSource:
-    """Where the reference image is: a local file (checked against ``sha256`` before use) or
-    inline bytes as a ``data:`` URI."""
+    """Where the reference image is: a local file (checked against ``sha256`` before use),
+    inline bytes as a ``data:`` URI, or an http(s) URL (fetched by ``submit``; ``sha256`` is
+    then that of the URL text, as in the cache key)."""
 
-    kind: Literal["path", "bytes"]
+    kind: Literal["path", "bytes", "url"]
     sha256: str
     path: str | None = None
     data_uri: str | None = attrs.field(default=None, repr=False)
+    url: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -48,12 +51,17 @@ class RenderSpec:
     fps: int
     frames: int
     seed: int
-    motion_strength: float
+    motion_strength: float | None
     fit: Fit
     prompt: str
     negative_prompt: str | None = None
     image: ImageSource | None = None
     version: int = RENDER_VERSION
+
+    @property
+    def motion(self) -> float:
+        """The motion strength rendered: the requested one, else :data:`DEFAULT_MOTION`."""
+        return DEFAULT_MOTION if self.motion_strength is None else self.motion_strength
 
     @property
     def duration(self) -> float:
@@ -65,8 +73,8 @@ class RenderSpec:
         """Map a request to a spec, refusing what cannot be rendered exactly.
 
         :raises UnsupportedParameter: a value outside the capabilities (when the request did
-            not go through the engine's normalization), a remote (URL) reference image, an
-            unknown option or a ``fit`` other than ``crop``/``pad``.
+            not go through the engine's normalization), an unknown option or a ``fit`` other
+            than ``crop``/``pad``.
         """
         caps = KENBURNS_CAPABILITIES
         for field, value, allowed in (
@@ -99,9 +107,7 @@ class RenderSpec:
             fps=fps,
             frames=frames,
             seed=DEFAULT_SEED if request.seed is None else request.seed,
-            motion_strength=(
-                DEFAULT_MOTION if request.motion_strength is None else request.motion_strength
-            ),
+            motion_strength=request.motion_strength,
             fit=fit,
             prompt=request.prompt,
             negative_prompt=request.negative_prompt,
@@ -142,9 +148,9 @@ def _check_numbers(spec: RenderSpec) -> None:
     numbers_ok = (
         all(isinstance(v, int) and v > 0 for v in (spec.width, spec.height, spec.fps, spec.frames))
         and isinstance(spec.seed, int)
-        and isinstance(spec.motion_strength, int | float)
-        and math.isfinite(spec.motion_strength)
-        and 0 <= spec.motion_strength <= 1
+        and isinstance(spec.motion, int | float)
+        and math.isfinite(spec.motion)
+        and 0 <= spec.motion <= 1
         and spec.fit in FITS
     )
     if not numbers_ok:
@@ -158,12 +164,7 @@ def _image_source(request: VideoRequest) -> ImageSource | None:
     if image is None:
         return None
     if image.kind == "url":
-        raise _unsupported(
-            "reference_image",
-            image.location,
-            "a local path, a data: URI or bytes",
-            "renders locally and does not fetch URLs; download the image and pass its path",
-        )
+        return ImageSource(kind="url", sha256=image.sha256, url=image.location)
     if image.kind == "path":
         return ImageSource(kind="path", sha256=image.sha256, path=image.location)
     return ImageSource(kind="bytes", sha256=image.sha256, data_uri=image.to_data_uri())
