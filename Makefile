@@ -22,8 +22,14 @@ RUN := $(UV) run --locked --no-sync
 
 sync: .venv/.synced
 
+DEMO_PROMPT := dusk over a quiet lake, birds crossing the sky
+
 demo: sync
-	$(RUN) python -m videogate._demo
+	@mkdir -p output
+	$(RUN) videogate generate --provider kenburns --image docs/examples/lakeside.png \
+		--prompt "$(DEMO_PROMPT)" --duration 4 --fps 24 --size "1280*720" --seed 7 \
+		--json > output/demo.json
+	$(RUN) python docs/examples/demo.py output/demo.json
 
 test: lint typecheck pytest
 
