@@ -33,6 +33,8 @@ GRID: Final = 16
 #: The ``resolution`` tiers of the service and the total pixel count each one targets.
 RESOLUTIONS: Final[dict[str, int]] = {"720P": 1280 * 720, "1080P": 1920 * 1080}
 
+_CANONICAL: Final[dict[str, Size]] = {"720P": Size(1280, 720), "1080P": Size(1920, 1080)}
+
 #: Provider options read from ``request.options["wan"]``.
 OPTIONS: Final = ("audio", "audio_url", "prompt_extend", "resolution", "shot_type", "watermark")
 
@@ -87,8 +89,15 @@ def resolution_for(size: Size, resolutions: tuple[str, ...] = ("720P", "1080P"))
 
 def output_size(resolution: str, aspect: float) -> Size:
     """The frame size the service produces for a tier and an input aspect (width/height):
-    the tier's pixel count at that aspect, each side rounded to the 16-pixel grid."""
+    the tier's pixel count at that aspect, each side rounded to the 16-pixel grid; exactly
+    16:9 (or 9:16) images give 1280x720 and 1920x1080."""
     tier = RESOLUTIONS[resolution]
+    for canonical in (
+        _CANONICAL[resolution],
+        Size(_CANONICAL[resolution].height, _CANONICAL[resolution].width),
+    ):
+        if abs(math.log(aspect / canonical.aspect)) < 0.005:
+            return canonical  # 16:9 and 9:16 keep the familiar sizes (1080 is off the grid)
     width = math.sqrt(tier * aspect)
     height = width / aspect
 
