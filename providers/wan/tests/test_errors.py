@@ -24,22 +24,59 @@ SUBMIT_ERRORS = [
     # (fault fields, error class, retryable, code)
     ({"kind": "throttle", "seconds": 2.5}, RateLimited, True, "Throttling.RateQuota"),
     ({"kind": "throttle", "code": "Throttling"}, RateLimited, True, "Throttling"),
-    ({"kind": "throttle", "code": "Throttling.AllocationQuota"}, QuotaExceeded, False,
-     "Throttling.AllocationQuota"),
+    (
+        {"kind": "throttle", "code": "Throttling.AllocationQuota"},
+        QuotaExceeded,
+        False,
+        "Throttling.AllocationQuota",
+    ),
     ({"kind": "error", "status": 500}, ProviderUnavailable, True, "InternalError"),
-    ({"kind": "error", "status": 503, "code": "ServiceUnavailable"}, ProviderUnavailable, True,
-     "ServiceUnavailable"),
-    ({"kind": "error", "status": 400, "code": "Arrearage",
-      "message": "Access denied, plesase make sure your account is in good standing."},
-     PermissionDenied, False, "Arrearage"),
-    ({"kind": "error", "status": 401, "code": "InvalidApiKey",
-      "message": "Invalid API-key provided."}, AuthenticationError, False, "InvalidApiKey"),
+    (
+        {"kind": "error", "status": 503, "code": "ServiceUnavailable"},
+        ProviderUnavailable,
+        True,
+        "ServiceUnavailable",
+    ),
+    (
+        {
+            "kind": "error",
+            "status": 400,
+            "code": "Arrearage",
+            "message": "Access denied, plesase make sure your account is in good standing.",
+        },
+        PermissionDenied,
+        False,
+        "Arrearage",
+    ),
+    (
+        {
+            "kind": "error",
+            "status": 401,
+            "code": "InvalidApiKey",
+            "message": "Invalid API-key provided.",
+        },
+        AuthenticationError,
+        False,
+        "InvalidApiKey",
+    ),
     ({"kind": "reject"}, ContentRejected, False, "DataInspectionFailed"),
-    ({"kind": "reject", "code": "IPInfringementSuspect"}, ContentRejected, False,
-     "IPInfringementSuspect"),
-    ({"kind": "error", "status": 400, "code": "InvalidParameter",
-      "message": "Required parameter(s) missing or invalid."}, UnsupportedParameter, False,
-     "InvalidParameter"),
+    (
+        {"kind": "reject", "code": "IPInfringementSuspect"},
+        ContentRejected,
+        False,
+        "IPInfringementSuspect",
+    ),
+    (
+        {
+            "kind": "error",
+            "status": 400,
+            "code": "InvalidParameter",
+            "message": "Required parameter(s) missing or invalid.",
+        },
+        UnsupportedParameter,
+        False,
+        "InvalidParameter",
+    ),
 ]
 
 
@@ -73,7 +110,10 @@ def test_throttling_surfaces_retry_after(emu, provider, request_for):
 
 def test_missing_image_message_is_explained(emu, provider, request_for):
     emu.inject(
-        "error", endpoint="submit", status=400, code="InvalidParameter",
+        "error",
+        endpoint="submit",
+        status=400,
+        code="InvalidParameter",
         message="Field required: input.img_url",
     )
     with pytest.raises(UnsupportedParameter) as info:
@@ -154,8 +194,10 @@ def test_unreachable_service_is_retryable_at_submit(request_for):
 @pytest.mark.parametrize(
     ("fault", "error_class"),
     [
-        ({"kind": "error", "endpoint": "policy", "status": 401, "code": "InvalidApiKey"},
-         AuthenticationError),
+        (
+            {"kind": "error", "endpoint": "policy", "status": 401, "code": "InvalidApiKey"},
+            AuthenticationError,
+        ),
         ({"kind": "throttle", "endpoint": "policy"}, RateLimited),
         ({"kind": "error", "endpoint": "upload", "status": 500}, ProviderUnavailable),
         ({"kind": "reset", "endpoint": "upload"}, ProviderUnavailable),

@@ -111,10 +111,18 @@ def test_pending_then_running_then_succeeded(emu, provider, request_for):
     [
         ("InternalError", "An internal error has occured.", TaskFailed, True),
         ("InvalidParameter", "The size is not match xxxxxx", TaskFailed, False),
-        ("DataInspectionFailed", "Output data may contain inappropriate content.",
-         ContentRejected, False),
-        ("IPInfringementSuspect", "Input data is suspected of infringement.",
-         ContentRejected, False),
+        (
+            "DataInspectionFailed",
+            "Output data may contain inappropriate content.",
+            ContentRejected,
+            False,
+        ),
+        (
+            "IPInfringementSuspect",
+            "Input data is suspected of infringement.",
+            ContentRejected,
+            False,
+        ),
     ],
 )
 def test_failed_tasks_carry_the_right_error(
