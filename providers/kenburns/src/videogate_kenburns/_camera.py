@@ -4,7 +4,10 @@ Pure arithmetic, no imaging. A seeded PRNG picks the move (zoom in or out, the p
 direction, how far); ``motion_strength`` scales it (0 is a still). Positions are floats, so
 the window glides by fractions of a pixel instead of snapping to the pixel grid, and both
 zoom and pan follow one smoothstep easing: zoom is interpolated in log space, so the apparent
-speed is even, and the move starts and ends at rest.
+speed is even, and the move starts and ends at rest. The window's center travels in a straight
+line between the start and end views (interpolating the pan instead would bend the path and
+make it double back), and stays on the canvas: the window's half-size shrinks or grows
+exponentially, so a straight path between two valid centers never leaves the valid region.
 """
 
 from __future__ import annotations
@@ -67,19 +70,34 @@ class CameraPath:
         """Whether every frame shows the same window."""
         return self.zoom_start == self.zoom_end and self.pan_start == self.pan_end
 
-    def at(self, t: float) -> tuple[float, float, float]:
-        """``(zoom, px, py)`` at time ``t`` in ``0..1``."""
-        e = ease(t)
-        zoom = self.zoom_start * (self.zoom_end / self.zoom_start) ** e
-        px = self.pan_start[0] + (self.pan_end[0] - self.pan_start[0]) * e
-        py = self.pan_start[1] + (self.pan_end[1] - self.pan_start[1]) * e
-        return zoom, px, py
+    def zoom_at(self, t: float) -> float:
+        """The zoom at time ``t`` in ``0..1`` (log-space interpolation, eased)."""
+        ratio: float = (self.zoom_end / self.zoom_start) ** ease(t)
+        return self.zoom_start * ratio
 
     def boxes(self, frames: int, canvas: tuple[float, float], aspect: float) -> Iterator[Box]:
         """The window of each of ``frames`` frames on a ``canvas`` (width, height)."""
+        first = window(canvas, aspect, self.zoom_start, *self.pan_start)
+        last = window(canvas, aspect, self.zoom_end, *self.pan_end)
+        start = ((first[0] + first[2]) / 2, (first[1] + first[3]) / 2)
+        end = ((last[0] + last[2]) / 2, (last[1] + last[3]) / 2)
+        base = window(canvas, aspect, 1.0, 0.0, 0.0)
+        base_w, base_h = base[2] - base[0], base[3] - base[1]
+        width, height = canvas
         for i in range(frames):
             t = i / (frames - 1) if frames > 1 else 0.0
-            yield window(canvas, aspect, *self.at(t))
+            e = ease(t)
+            zoom = self.zoom_at(t)
+            w, h = base_w / zoom, base_h / zoom
+            cx = start[0] + (end[0] - start[0]) * e
+            cy = start[1] + (end[1] - start[1]) * e
+            # Clamping only absorbs float rounding (the window fits by construction).
+            yield (
+                max(cx - w / 2, 0.0),
+                max(cy - h / 2, 0.0),
+                min(cx + w / 2, width),
+                min(cy + h / 2, height),
+            )
 
 
 def window(canvas: tuple[float, float], aspect: float, zoom: float, px: float, py: float) -> Box:
