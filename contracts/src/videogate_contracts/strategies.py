@@ -85,9 +85,10 @@ def image_refs(size: Size | None = None) -> st.SearchStrategy[ImageRef]:
     """Reference images that need no file system: URLs and real in-memory PNGs (of
     ``size``, when given, so that the image's aspect matches a request's)."""
     width, height = (size.width, size.height) if size is not None else (256, 256)
-    # Services refuse tiny images: 256 px on the short side, keeping the aspect.
-    scale = 256 / min(width, height)
-    width, height = round(width * scale), round(height * scale)
+    # Services refuse tiny images and extreme shapes: 256 px on the short side, keeping the
+    # aspect up to 8:1 (a longer side would exceed what image services accept).
+    aspect = min(max(width / height, 1 / 8), 8)
+    width, height = (round(256 * aspect), 256) if aspect >= 1 else (256, round(256 / aspect))
     blobs = st.integers(0, 15).map(lambda k: ImageRef.from_bytes(png_bytes(width, height, k * 16)))
     return st.one_of(image_urls(), blobs)
 
