@@ -326,6 +326,14 @@ class ProviderContract:
         def pairs(draw: st.DrawFn) -> tuple[str, VideoRequest, VideoRequest]:
             base = draw(self._requests(ctx))
             field = draw(st.sampled_from(fields))
+            if field.startswith("options."):
+                # An absent option means the provider's default, which may equal any drawn
+                # value: compare two explicit values instead.
+                name = field.split(".", 1)[1]
+                own = base.provider_options(ctx.name)
+                if name not in own:
+                    first = draw(st.sampled_from(list(ctx.option_values[name])))
+                    base = attrs.evolve(base, options={ctx.name: {**own, name: first}})
             value = _other_value(draw, ctx, base, field)
             attr = "options" if field.startswith("options.") else field
             return field, base, attrs.evolve(base, **{attr: value})

@@ -48,7 +48,9 @@ def _size_rule(resolutions: tuple[str, ...]) -> SizeRule:
         pixel_tiers=tuple(RESOLUTIONS[r] for r in resolutions),
         aspect_from_reference=True,
         pixel_tolerance=PIXEL_TOLERANCE,
-        multiple_of=GRID,
+        # 8, not 16: 1920x1080 (off the 16-px grid) is what 16:9 inputs give, and adjust mode
+        # must expect that size rather than 1920x1088.
+        multiple_of=8,
         min_side=GRID,
     )
 
