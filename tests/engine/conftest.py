@@ -7,29 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from videogate._config import Config, RetryConfig
 from videogate._engine import Engine
-from videogate._pacing import PollPolicy
 from videogate._plugins import load_registry
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from enginekit import FAST_POLLS, make_config
 from fakeservice import FakeProvider, FakeService
-
-FAST_POLLS = PollPolicy(min_interval=0.005, max_interval=0.05, dense_max=0.01)
-FAST_RETRY = RetryConfig(attempts=4, initial_backoff=0.001, max_backoff=0.01)
-
-
-def make_config(tmp_path: Path, **overrides) -> Config:
-    values = {
-        "output_dir": str(tmp_path / "output"),
-        "default_provider": "fake",
-        "retry": FAST_RETRY,
-        "timeout": 30.0,
-        "workers": 4,
-    }
-    values.update(overrides)
-    return Config(**values)
 
 
 @pytest.fixture
@@ -65,6 +49,3 @@ def make_engine(tmp_path, provider):
 @pytest.fixture
 def engine(make_engine) -> Engine:
     return make_engine()
-
-
-REQUEST = {"prompt": "a calm lake", "duration": 1.0, "fps": 8, "size": "64*48"}

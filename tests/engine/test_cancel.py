@@ -6,7 +6,7 @@ import time
 
 import attrs
 import pytest
-from conftest import REQUEST
+from enginekit import REQUEST
 from fakeservice import CAPS, FakeProvider
 
 from videogate import Cancelled, CancelOutcome, JobPhase

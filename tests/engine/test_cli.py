@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FAST_POLLS, make_config
+from enginekit import FAST_POLLS, make_config
 from fakeservice import FakeProvider, FakeService
 
 from videogate._cli import main
@@ -82,7 +82,7 @@ CHILD = textwrap.dedent(
     import sys
     sys.path.insert(0, {here!r})
     from pathlib import Path
-    from conftest import FAST_POLLS, make_config
+    from enginekit import FAST_POLLS, make_config
     from fakeservice import FakeProvider, FakeService
     from videogate._cli import generate, main
     from videogate._engine import Engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import REQUEST
+from enginekit import REQUEST
 
 import videogate
 from videogate import JobPhase, Timeout
@@ -35,7 +35,7 @@ def test_deadline_with_uncancellable_task_stays_resumable(engine, service):
 
 
 def test_config_timeout_is_the_default(make_engine, service, tmp_path):
-    from conftest import make_config
+    from enginekit import make_config
 
     engine = make_engine(config=make_config(tmp_path, timeout=0.2))
     service.hold = True

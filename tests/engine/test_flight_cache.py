@@ -6,7 +6,7 @@ import asyncio
 import json
 
 import pytest
-from conftest import REQUEST
+from enginekit import REQUEST
 from fakeservice import ApplySecretFaults, FakeProvider
 
 import videogate

@@ -4,7 +4,7 @@ conform delivers exactly what was asked."""
 from __future__ import annotations
 
 import pytest
-from conftest import REQUEST
+from enginekit import REQUEST
 
 from videogate import InvalidRequest, UnsupportedParameter
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from conftest import FAST_POLLS, REQUEST, make_config
+from enginekit import FAST_POLLS, REQUEST, make_config
 from fakeservice import CAPS, FakeProvider, FakeService
 
 from videogate import Job, TaskExpired
@@ -27,7 +27,7 @@ CHILD = textwrap.dedent(
     import sys, time
     sys.path.insert(0, {here!r})
     from pathlib import Path
-    from conftest import FAST_POLLS, REQUEST, make_config
+    from enginekit import FAST_POLLS, REQUEST, make_config
     from fakeservice import FakeProvider, FakeService
     from videogate._engine import Engine
     from videogate._plugins import load_registry

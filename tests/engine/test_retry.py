@@ -4,7 +4,7 @@ cancels are repeated freely; a failed poll never causes a second submit."""
 from __future__ import annotations
 
 import pytest
-from conftest import REQUEST, make_config
+from enginekit import REQUEST, make_config
 from fakeservice import CAPS, FakeProvider, HttpAnswer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -109,6 +109,40 @@ def test_task_failure_is_reported_and_not_retried(engine, service):
     assert engine.jobs()[0].state is JobState.FAILED
 
 
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_a_retryable_task_failure_is_reported_not_resubmitted(make_engine, service, idempotent):
+    """``retryable`` on a failed task informs the caller; a second submit is a second paid
+    task, so the engine never makes one by itself."""
+    import attrs
+
+    prov = FakeProvider(service, capabilities=attrs.evolve(CAPS, idempotent_submit=idempotent))
+    engine = make_engine(prov=prov)
+    service.fail_tasks_with = TaskFailed("busy GPU", code="InternalError.Timeout", retryable=True)
+    with pytest.raises(TaskFailed) as info:
+        engine.generate(REQUEST)
+    assert info.value.retryable
+    assert service.counts["submit_calls"] == 1
+    assert engine.counters["submits"] == 1
+    assert engine.jobs()[0].state is JobState.FAILED
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+@pytest.mark.parametrize("status", [None, 500, 503])
+def test_a_retryable_task_failure_raised_by_submit_is_not_resubmitted(
+    make_engine, service, idempotent, status
+):
+    import attrs
+
+    prov = FakeProvider(service, capabilities=attrs.evolve(CAPS, idempotent_submit=idempotent))
+    engine = make_engine(prov=prov)
+    failure = TaskFailed("the task failed at once", retryable=True, http_status=status)
+    service.submit_faults.extend([failure, failure])
+    with pytest.raises(TaskFailed):
+        engine.generate(REQUEST)
+    assert service.counts["submit_calls"] == 1
+    assert engine.counters["submits"] == 1
+
+
 faults = st.sampled_from(["refused", "429", "503", "timeout", "reset", "401"])
 
 
@@ -118,7 +152,7 @@ def test_submit_count_follows_the_rules(tmp_path_factory, plan, idempotent):
     """Whatever faults the service shows, at most one task is paid for without an
     idempotent submit, and attempts stop at the first ambiguous or client error."""
     import attrs
-    from conftest import FAST_POLLS
+    from enginekit import FAST_POLLS
     from fakeservice import FakeService
 
     from videogate._engine import Engine

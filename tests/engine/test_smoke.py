@@ -1,4 +1,4 @@
-from conftest import REQUEST
+from enginekit import REQUEST, make_config
 
 from videogate import JobPhase
 from videogate._journal import JobState
@@ -16,3 +16,27 @@ def test_generate_returns_a_probed_stored_video(engine, service):
     assert events[-1].phase is JobPhase.DONE
     jobs = engine.jobs()
     assert len(jobs) == 1 and jobs[0].state is JobState.SUCCEEDED
+
+
+def test_a_plugin_storage_backend_wins_over_fsspec(make_engine, service, tmp_path):
+    """``register_storage`` of the engine's plugins applies even to a scheme fsspec knows."""
+    import videogate
+    from videogate._config import StorageConfig
+    from videogate._storage import FsspecStorage
+
+    opened = []
+
+    class Plugin:
+        @videogate.hookimpl
+        def register_storage(self, register):
+            def factory(url, public_url=None, **options):
+                opened.append(url)
+                return FsspecStorage(str(tmp_path / "plugin-store"), public_url=public_url)
+
+            register("memory", factory)
+
+    config = make_config(tmp_path, storage=StorageConfig(url="memory://shelf/{namespace}"))
+    engine = make_engine(plugins=[("store", Plugin())], config=config)
+    result = engine.generate(REQUEST)
+    assert opened == ["memory://shelf/fake"]
+    assert result.video_url.startswith((tmp_path / "plugin-store").as_uri())

@@ -182,7 +182,7 @@ class Job:
             keeps running.
         :raises VideogateError: the job's failure (:class:`Cancelled` if it was cancelled).
         """
-        waiting = self._engine._loop_thread().run_async(self._engine._await_run(self._run))
+        waiting = self._engine._loop_thread().run_async(self._engine._runner.wait(self._run))
         if timeout is None:
             return await waiting
         try:
@@ -199,11 +199,11 @@ class Job:
 
         A job that was not ``cancelled`` at the provider stays resumable in the journal.
         """
-        return await self._engine._loop_thread().run_async(self._engine._cancel_run(self._run))
+        return await self._engine._loop_thread().run_async(self._engine._runner.cancel(self._run))
 
     def wait(self, timeout: float | None = None) -> VideoResult:
         """Blocking :meth:`result`."""
-        future = self._engine._loop_thread().submit(self._engine._await_run(self._run))
+        future = self._engine._loop_thread().submit(self._engine._runner.wait(self._run))
         try:
             return future.result(timeout)
         except TimeoutError:
@@ -216,12 +216,12 @@ class Job:
 
     def cancel_sync(self) -> CancelOutcome:
         """Blocking :meth:`cancel`."""
-        return self._engine._loop_thread().run(self._engine._cancel_run(self._run))
+        return self._engine._loop_thread().run(self._engine._runner.cancel(self._run))
 
     def to_json(self) -> str:
         """JSON text another process can resume from (see :meth:`from_json`)."""
-        record = self._engine._record_of(self._run)
-        return json.dumps({"videogate_job": 1, "record": record.to_dict()}, sort_keys=True)
+        record = self._run.record.to_dict()
+        return json.dumps({"videogate_job": 1, "record": record}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str | bytes, engine: Engine | None = None) -> Job:

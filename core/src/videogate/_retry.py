@@ -5,7 +5,8 @@
 - *submit* is billable and not idempotent: it is repeated only when the failure proves the
   service created nothing (a refused connection, or an explicit 429/500/503 answer), unless
   the provider declares ``idempotent_submit``. A timeout, a reset after sending or a gateway
-  answer (502/504, the request may have gone through) is ambiguous and never repeated.
+  answer (502/504, the request may have gone through) is ambiguous and never repeated. A
+  task that failed (:class:`TaskFailed`) is never submitted again, even when ``retryable``.
 
 Every wait honors the service's Retry-After when it gave one.
 """
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 import tenacity
 
 from videogate._config import RetryConfig
-from videogate._errors import RateLimited, VideogateError
+from videogate._errors import RateLimited, TaskFailed, VideogateError
 
 __all__ = ["is_safe_to_retry", "provably_not_created", "retry_call", "submit_retry_predicate"]
 
@@ -65,10 +66,14 @@ def is_safe_to_retry(exc: BaseException) -> bool:
 
 
 def submit_retry_predicate(idempotent_submit: bool) -> Callable[[BaseException], bool]:
-    """The retry test for submits of a provider."""
+    """The retry test for submits of a provider.
+
+    A :class:`TaskFailed` is never retried, whatever its ``retryable`` flag says: that flag
+    informs the caller, and a second submit would be a second paid task.
+    """
 
     def check(exc: BaseException) -> bool:
-        if not is_safe_to_retry(exc):
+        if isinstance(exc, TaskFailed) or not is_safe_to_retry(exc):
             return False
         assert isinstance(exc, VideogateError)
         return idempotent_submit or provably_not_created(exc)

@@ -1,0 +1,90 @@
+"""Collecting a finished task: download, store and probe its video, then cache and journal it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from videogate._convert import unstructure
+from videogate._delivery import build_result
+from videogate._errors import StorageError, VideogateError
+from videogate._events import JobPhase
+from videogate._job import Run
+from videogate._journal import JobState
+from videogate._normalize import Mode
+from videogate._provider import TaskOutput
+from videogate._result import VideoResult
+from videogate._runcontext import RunContext
+
+if TYPE_CHECKING:
+    from videogate._runner import Runner
+
+__all__ = ["collect"]
+
+logger = logging.getLogger("videogate.engine")
+
+
+async def collect(runner: Runner, run: Run, output: TaskOutput) -> VideoResult:
+    """The result of ``run`` from the task's ``output``.
+
+    :func:`videogate._artifacts.finalize` runs on a finalizer thread (conforming the video
+    to the original request in ``conform`` mode); the result is then cached (a failing
+    cache is only logged) and the journal row marked succeeded.
+
+    :raises StorageError: storing the video failed.
+    """
+    from videogate._artifacts import ConformTarget, finalize
+
+    ctx: RunContext = run.context
+    config = runner.config
+    loop = asyncio.get_running_loop()
+    original = ctx.normalized.original
+    conform = None
+    if ctx.mode is Mode.CONFORM:
+        conform = ConformTarget(
+            duration=original.duration,
+            fps=original.fps,
+            size=original.size,
+            fit=config.storage.fit,
+        )
+
+    def on_phase(phase: JobPhase) -> None:
+        loop.call_soon_threadsafe(_artifact_phase, runner, run, phase)
+
+    def work() -> Any:
+        return finalize(
+            output,
+            storage=runner.resources.storage(ctx.provider.namespace),
+            job_id=run.job_id,
+            config=config.storage,
+            conform=conform,
+            on_phase=on_phase,
+            retry=config.retry,
+        )
+
+    run.marks["downloading"] = runner.clock()
+    try:
+        artifact = await loop.run_in_executor(runner.finalizers, work)
+    except VideogateError:
+        raise
+    except Exception as exc:
+        raise StorageError(
+            f"storing the video failed: {type(exc).__name__}: {exc}", provider=ctx.name
+        ) from exc
+    run.marks["end"] = runner.clock()
+    result = build_result(run, output, artifact, clock=runner.clock)
+    cache = runner.resources.cache
+    if cache is not None and run.record.cache_key is not None:
+        try:
+            await runner.in_db(cache.put, run.record.cache_key, result, artifact.key)
+        except VideogateError as exc:
+            logger.warning("job %s: cache write failed: %s", run.job_id, exc)
+    await runner.journal_end(run, JobState.SUCCEEDED, result=unstructure(result), error=None)
+    return result
+
+
+def _artifact_phase(runner: Runner, run: Run, phase: JobPhase) -> None:
+    run.marks[str(phase)] = runner.clock()
+    if not run.done:
+        runner.emit(run, phase)

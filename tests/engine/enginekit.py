@@ -1,0 +1,28 @@
+"""Constants and config builder shared by the engine tests and their subprocess scripts.
+
+A module of its own (not ``conftest``): other test folders have a ``conftest`` too, and a
+plain ``import conftest`` may find theirs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from videogate._config import Config, RetryConfig
+from videogate._pacing import PollPolicy
+
+FAST_POLLS = PollPolicy(min_interval=0.005, max_interval=0.05, dense_max=0.01)
+FAST_RETRY = RetryConfig(attempts=4, initial_backoff=0.001, max_backoff=0.01)
+REQUEST = {"prompt": "a calm lake", "duration": 1.0, "fps": 8, "size": "64*48"}
+
+
+def make_config(tmp_path: Path, **overrides) -> Config:
+    values = {
+        "output_dir": str(tmp_path / "output"),
+        "default_provider": "fake",
+        "retry": FAST_RETRY,
+        "timeout": 30.0,
+        "workers": 4,
+    }
+    values.update(overrides)
+    return Config(**values)
