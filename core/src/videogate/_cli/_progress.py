@@ -22,6 +22,7 @@ class ProgressDisplay:
         self._last: tuple[JobPhase, bool] | None = None
         self._progress: Any = None
         self._task: Any = None
+        self._completed = 0.0
 
     def __enter__(self) -> ProgressDisplay:
         if self.tty:
@@ -49,10 +50,14 @@ class ProgressDisplay:
             if self._progress is not None:
                 where = " (at the provider)" if event.remote else ""
                 eta = f"~{event.eta:.0f}s left" if event.eta else ""
+                if event.phase is JobPhase.DONE:
+                    self._completed = 1.0
+                elif event.progress is not None:
+                    self._completed = event.progress
                 self._progress.update(
                     self._task,
                     description=f"{event.phase}{where}",
-                    completed=event.progress or 0.0,
+                    completed=self._completed,
                     eta=eta,
                 )
                 return
