@@ -62,6 +62,28 @@ def test_generate_errors_map_to_exit_codes(cli, capsys):
     assert cli.counts["submit_calls"] == 0
 
 
+def test_refusals_and_transient_failures_have_their_exit_codes(cli, capsys):
+    from fakeservice import HttpAnswer
+
+    import videogate
+
+    cli.submit_faults.append(HttpAnswer(401, "bad key"))
+    assert main([*ARGS, "--json"]) == 3
+    out, err = capsys.readouterr()
+    assert json.loads(out)["error"] == "AuthenticationError"
+    assert "AuthenticationError" in err
+
+    cli.fail_tasks_with = videogate.ContentRejected("unsafe output")
+    assert main(ARGS) == 3
+    cli.fail_tasks_with = None
+
+    cli.submit_faults.extend(HttpAnswer(503, "down") for _ in range(10))
+    assert main([*ARGS, "--json"]) == 4
+    out, _ = capsys.readouterr()
+    data = json.loads(out)
+    assert data["error"] == "ProviderUnavailable" and data["retryable"] is True
+
+
 def test_jobs_and_resume(cli, capsys, tmp_path):
     assert main([*ARGS, "--json"]) == 0
     job = json.loads(capsys.readouterr().out)
