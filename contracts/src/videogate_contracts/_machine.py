@@ -196,5 +196,10 @@ def run_engine_machine(
             if engine is not None:
                 engine.close()
 
+    if not set(TRANSIENT_FAULTS) & double.supported_faults:
+        # A service that meets no transient fault (a local renderer) has no such rule:
+        # drawing a kind from none is an error. (Edited here, not in the class, whose source
+        # seeds the derandomized examples.)
+        del EngineMachine.transient_submit_fault
     EngineMachine.TestCase.settings = contract_settings("engine", stateful_step_count=4)
     run_state_machine_as_test(EngineMachine, settings=EngineMachine.TestCase.settings)

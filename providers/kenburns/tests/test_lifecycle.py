@@ -73,6 +73,44 @@ def test_cancel_of_a_queued_render_means_it_never_runs(picture, tmp_path):
         provider.close()
 
 
+def test_start_delay_keeps_the_render_queued_then_renders(picture, tmp_path, work_dir):
+    provider = KenBurnsProvider(work_dir=str(work_dir), start_delay=0.4)
+    try:
+        request = VideoRequest(
+            prompt="p", duration=1, fps=4, size="64*48", reference_image=picture()
+        )
+        began = time.monotonic()
+        task = provider.submit(provider.prepare(request))
+        first = provider.poll(task)
+        assert first.status is TaskStatus.QUEUED and first.remote_queued
+        state, _ = wait(provider, task)
+        assert state.status is TaskStatus.SUCCEEDED
+        assert time.monotonic() - began >= 0.4, "it waited in the queue first"
+        assert local_path(state.output.url).is_file()
+    finally:
+        provider.close()
+
+
+def test_cancel_and_close_end_the_start_delay_at_once(picture, work_dir):
+    provider = KenBurnsProvider(work_dir=str(work_dir), start_delay=3600)
+    request = VideoRequest(prompt="p", duration=1, fps=4, size="64*48", reference_image=picture())
+    try:
+        first = provider.submit(provider.prepare(request))
+        second = provider.submit(provider.prepare(request))
+        time.sleep(0.1)
+        assert provider.poll(first).status is TaskStatus.QUEUED
+        began = time.monotonic()
+        assert provider.cancel(first) is CancelOutcome.CANCELLED
+        assert provider.poll(first).status is TaskStatus.CANCELLED
+        assert time.monotonic() - began < 5
+    finally:
+        began = time.monotonic()
+        provider.close()
+    assert time.monotonic() - began < 5, "close does not wait out the delay"
+    assert provider._tasks[second.task_id].status() is TaskStatus.CANCELLED
+    assert _files(work_dir) == []
+
+
 def test_cancel_after_success_is_too_late(picture, provider):
     request = VideoRequest(prompt="p", duration=1, fps=4, size="64*48", reference_image=picture())
     task = provider.submit(provider.prepare(request))

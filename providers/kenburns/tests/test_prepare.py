@@ -139,3 +139,13 @@ def test_workers_must_be_a_positive_integer():
     with pytest.raises(ConfigError, match="workers"):
         KenBurnsProvider(workers=0)
     assert KenBurnsProvider(workers=3).capabilities.limits.max_concurrent_tasks == 3
+
+
+@pytest.mark.parametrize("bad", [-0.5, float("inf"), float("nan"), "2", True, None])
+def test_start_delay_must_be_a_finite_number_of_seconds(bad):
+    from videogate import ConfigError
+
+    with pytest.raises(ConfigError, match="start_delay") as info:
+        KenBurnsProvider(start_delay=bad)
+    assert info.value.field == "start_delay"
+    assert KenBurnsProvider(start_delay=2).start_delay == 2.0

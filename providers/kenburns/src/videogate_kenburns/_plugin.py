@@ -9,7 +9,7 @@ import videogate
 from videogate import ProviderSpec
 from videogate_kenburns._capabilities import KENBURNS_CAPABILITIES, MODEL, NAMESPACE
 
-__all__ = ["register_providers"]
+__all__ = ["contract_service_double", "register_providers"]
 
 
 @videogate.hookimpl
@@ -29,3 +29,14 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             needs_key=False,
         )
     )
+
+
+@videogate.hookimpl(optionalhook=True)
+def contract_service_double(provider_name: str) -> Callable[[], object] | None:
+    """kenburns itself, rendering for real, as the contract suite's service double
+    (videogate-contracts)."""
+    if provider_name != "kenburns":
+        return None
+    from videogate_kenburns._contract_double import make_double
+
+    return make_double

@@ -13,6 +13,7 @@ one the first process would have made. A complete file already at the task's pat
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tempfile
@@ -64,18 +65,41 @@ class KenBurnsProvider(Provider):
     :param workers: renders that run at once (the rest wait in the pool's queue).
     :param work_dir: where renders are written before the engine stores them; default
         ``<tmp>/videogate-kenburns``.
-    :raises ConfigError: ``workers`` is not a positive integer.
+    :param start_delay: seconds each render waits in the queue (status ``queued``) before it
+        starts, like a remote service's queue; ``cancel`` and ``close`` end the wait at once.
+        Default 0. It lets a pipeline rehearse queueing, timeouts and cancelling offline.
+    :raises ConfigError: ``workers`` is not a positive integer, or ``start_delay`` is not a
+        finite number >= 0.
     """
 
     name: ClassVar[str] = NAMESPACE
 
-    def __init__(self, *, workers: int = DEFAULT_WORKERS, work_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        work_dir: str | None = None,
+        start_delay: float = 0.0,
+    ) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ConfigError(
                 f"providers.kenburns.workers: must be a positive integer, got {workers!r}",
                 field="workers",
                 provider=NAMESPACE,
             )
+        if (
+            isinstance(start_delay, bool)
+            or not isinstance(start_delay, int | float)
+            or not math.isfinite(start_delay)
+            or start_delay < 0
+        ):
+            raise ConfigError(
+                "providers.kenburns.start_delay: must be a number of seconds >= 0, "
+                f"got {start_delay!r}",
+                field="start_delay",
+                provider=NAMESPACE,
+            )
+        self.start_delay = float(start_delay)
         self.model = MODEL
         self.namespace = NAMESPACE
         self.capabilities = capabilities_for(workers)
@@ -88,7 +112,10 @@ class KenBurnsProvider(Provider):
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"KenBurnsProvider(workers={self.workers}, work_dir={str(self.work_dir)!r})"
+        return (
+            f"KenBurnsProvider(workers={self.workers}, work_dir={str(self.work_dir)!r}, "
+            f"start_delay={self.start_delay:g})"
+        )
 
     # -- the adapter interface ------------------------------------------------------------
 
@@ -112,7 +139,7 @@ class KenBurnsProvider(Provider):
         source = load_image(spec.image) if spec.image is not None else None
         task_id = f"kb-{uuid.uuid4().hex}"
         output = self.work_dir / f"{task_id}.mp4"
-        self._start(RenderTask(task_id, spec, output), source)
+        self._start(RenderTask(task_id, spec, output, self.start_delay), source)
         return TaskRef(
             task_id=task_id,
             provider=NAMESPACE,
@@ -134,7 +161,7 @@ class KenBurnsProvider(Provider):
         except (VideogateError, KeyError) as exc:
             message = f"kenburns: task {task.task_id} cannot be rendered again: {exc}"
             return TaskState(status=TaskStatus.FAILED, error=failure(message, task.task_id))
-        restored = RenderTask(task.task_id, spec, output)
+        restored = RenderTask(task.task_id, spec, output, self.start_delay)
         if output.is_file():
             restored.succeed()
             return restored.state()
@@ -201,7 +228,8 @@ class KenBurnsProvider(Provider):
         from videogate_kenburns._render import RenderCancelled, render
         from videogate_kenburns._source import load_image
 
-        if not task.start():
+        # The queue wait ends early when the task is cancelled or the provider closes.
+        if (task.start_delay and task.stop.wait(task.start_delay)) or not task.start():
             task.cancelled()
             return
         try:

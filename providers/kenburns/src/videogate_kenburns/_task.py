@@ -17,10 +17,14 @@ class RenderTask:
     """The live state of one render, shared by the worker thread (which advances it) and
     the callers of ``poll`` and ``cancel`` (which read it or ask it to stop)."""
 
-    def __init__(self, task_id: str, spec: RenderSpec, output: Path) -> None:
+    def __init__(
+        self, task_id: str, spec: RenderSpec, output: Path, start_delay: float = 0.0
+    ) -> None:
         self.task_id = task_id
         self.spec = spec
         self.output = output
+        #: Seconds the worker waits (still ``queued``) before rendering.
+        self.start_delay = start_delay
         self.future: Future[None] | None = None
         self.stop = threading.Event()
         self.finished = threading.Event()
