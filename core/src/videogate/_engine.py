@@ -65,6 +65,9 @@ class Engine:
     :param limits: the per-provider slots and pacers (default: in-process, from capabilities).
     :param poll_policy: poll pacing constants (default from ``config`` intervals).
     :param clock: monotonic seconds, for elapsed times and learned latencies.
+    :param cleanup_grace: seconds a job stopped by its deadline (or a cancel) is given to
+        see an in-flight submit through and cancel its task at the provider before it ends
+        anyway, with cancel outcome ``unknown`` (the cleanup goes on in the background).
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class Engine:
         limits: Limits | None = None,
         poll_policy: PollPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
+        cleanup_grace: float = 5.0,
     ) -> None:
         self.config = config if config is not None else load_config()
         self._resources = Resources(
@@ -89,7 +93,13 @@ class Engine:
             storage=storage,
             providers=providers,
         )
-        self._runner = Runner(self._resources, limits=limits, poll_policy=poll_policy, clock=clock)
+        self._runner = Runner(
+            self._resources,
+            limits=limits,
+            poll_policy=poll_policy,
+            clock=clock,
+            cleanup_grace=cleanup_grace,
+        )
         self.scheduler = self._runner.scheduler
         self.counters = self._runner.counters
         self._lock = threading.Lock()

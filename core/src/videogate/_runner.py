@@ -7,6 +7,7 @@ import contextlib
 import functools
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -61,6 +62,7 @@ class Runner:
         limits: Limits | None,
         poll_policy: PollPolicy | None,
         clock: Callable[[], float],
+        cleanup_grace: float = 5.0,
     ) -> None:
         config = resources.config
         self.resources = resources
@@ -83,6 +85,9 @@ class Runner:
         self.runs: dict[str, Run] = {}
         self.inflight: dict[str, Run] = {}
         self.closing = False
+        self.cleanup_grace = cleanup_grace
+        #: Cleanups that outlived their run's grace (kept referenced until they end).
+        self.background: set[asyncio.Task[Any]] = set()
         self.counters: dict[str, int] = {"submits": 0, "polls": 0, "cancels": 0, "cache_hits": 0}
 
     # -- shared helpers --------------------------------------------------------------------
@@ -268,52 +273,124 @@ class Runner:
         """Announce ``run`` as queued and run it as a task of the engine loop."""
         self.emit(run, JobPhase.QUEUED, remote=remote, message=message)
         run.task = asyncio.get_running_loop().create_task(self._execute(run))
+        run.task.add_done_callback(functools.partial(self._ensure_ended, run))
+
+    def _ensure_ended(self, run: Run, task: asyncio.Task[None]) -> None:
+        """Its task is over: the run has ended, or it ends now. A task cancelled before its
+        first step never ran a line of :meth:`_execute`; its waiters must still be told."""
+        self._end_unfinished(run, cancelled=task.cancelled())
+
+    def _end_unfinished(self, run: Run, *, cancelled: bool) -> None:
+        if run.done:
+            return
+        if cancelled:
+            self.finish(run, None, self._cancelled_error(run), JobPhase.CANCELLED)
+            return
+        err = VideogateError(
+            f"internal error: job {run.job_id} stopped without an outcome",
+            provider=run.provider,
+            task_id=_task_id(run),
+        )
+        self.finish(run, None, err, JobPhase.FAILED)
 
     # -- the run -------------------------------------------------------------------------------
 
     async def _execute(self, run: Run) -> None:
+        """Run the life of ``run`` under its deadline and end it, once, whatever happens.
+
+        The life runs as a task of its own, so the deadline never depends on it honoring a
+        cancel promptly: on expiry (or a cancel) it is cancelled, and given
+        :attr:`cleanup_grace` seconds to see an in-flight submit through and cancel the
+        task at the provider. Past that the run ends anyway (cancel outcome ``unknown``,
+        resumable) while the cleanup goes on in the background.
+        """
         ctx: RunContext = run.context
+        life = asyncio.get_running_loop().create_task(self._lifecycle(run))
         deadline = asyncio.timeout(run.timeout)
         try:
-            async with deadline:
-                result = await self._lifecycle(run)
-        except TimeoutError:
-            if not deadline.expired():
-                err = VideogateError(f"{ctx.name}: unexpected timeout", provider=ctx.name)
+            try:
+                async with deadline:
+                    result = await asyncio.shield(life)
+            except TimeoutError:
+                if not deadline.expired():
+                    err = VideogateError(f"{ctx.name}: unexpected timeout", provider=ctx.name)
+                    await self._fail(run, err)
+                    return
+                await self._stop(run, life)
+                if self._delivered(run, life):
+                    return
+                outcome = run.cancel_outcome or CancelOutcome.CANCELLED
+                text = (
+                    f"job {run.job_id} did not finish within {run.timeout:g} s; cancel: {outcome}"
+                )
+                if outcome is not CancelOutcome.CANCELLED and (
+                    run.ref is not None or not life.done()
+                ):
+                    text += f"; it stays resumable: videogate resume {run.job_id}"
+                await self._fail(run, Timeout(text, provider=ctx.name, task_id=_task_id(run)))
+            except asyncio.CancelledError:
+                await self._stop(run, life)
+                if not self._delivered(run, life):
+                    self.finish(run, None, self._cancelled_error(run), JobPhase.CANCELLED)
+            except VideogateError as err:
                 await self._fail(run, err)
-                return
-            outcome = run.cancel_outcome or CancelOutcome.CANCELLED
-            text = f"job {run.job_id} did not finish within {run.timeout:g} s; cancel: {outcome}"
-            if outcome is not CancelOutcome.CANCELLED and run.ref is not None:
-                text += f"; it stays resumable: videogate resume {run.job_id}"
-            await self._fail(run, Timeout(text, provider=ctx.name, task_id=_task_id(run)))
-        except asyncio.CancelledError:
-            if self._interrupted(run):
-                resume = f"; resume it with `videogate resume {run.job_id}`" if run.ref else ""
-                err = Cancelled(
-                    f"job {run.job_id} interrupted by engine shutdown{resume}",
-                    provider=ctx.name,
-                    task_id=_task_id(run),
+            except Exception as exc:
+                logger.exception("job %s: internal error", run.job_id)
+                await self._fail(
+                    run,
+                    VideogateError(
+                        f"internal error: {type(exc).__name__}: {exc}", provider=ctx.name
+                    ),
                 )
             else:
-                outcome = run.cancel_outcome or CancelOutcome.CANCELLED
-                err = Cancelled(
-                    cancelled_message(run.job_id, outcome),
-                    outcome=str(outcome),
-                    provider=ctx.name,
-                    task_id=_task_id(run),
-                )
-            self.finish(run, None, err, JobPhase.CANCELLED)
-        except VideogateError as err:
-            await self._fail(run, err)
-        except Exception as exc:
-            logger.exception("job %s: internal error", run.job_id)
-            await self._fail(
-                run,
-                VideogateError(f"internal error: {type(exc).__name__}: {exc}", provider=ctx.name),
+                self.finish(run, result, None, JobPhase.DONE)
+        finally:
+            # Stopped while ending (a second cancel, a failing journal): end it now.
+            stopped_by = sys.exc_info()[1]
+            self._end_unfinished(run, cancelled=isinstance(stopped_by, asyncio.CancelledError))
+
+    async def _stop(self, run: Run, life: asyncio.Task[VideoResult]) -> None:
+        """Cancel the life of ``run`` and wait at most :attr:`cleanup_grace` for its cleanup
+        (an in-flight submit seen through, the provider's task cancelled)."""
+        life.cancel()
+        await asyncio.wait({life}, timeout=self.cleanup_grace)
+        if not life.done():
+            logger.warning(
+                "job %s: cleanup still running after %.3g s; the job ends now and stays resumable",
+                run.job_id,
+                self.cleanup_grace,
             )
+            if run.cancel_outcome is None:
+                run.cancel_outcome = CancelOutcome.UNKNOWN
+            self.background.add(life)
+            life.add_done_callback(self.background.discard)
         else:
-            self.finish(run, result, None, JobPhase.DONE)
+            if not life.cancelled():
+                life.exception()  # retrieved: the run's own error decides
+
+    def _delivered(self, run: Run, life: asyncio.Task[VideoResult]) -> bool:
+        """Whether the life of ``run`` finished with its video after all (then it is
+        delivered: the task is paid for)."""
+        if life.done() and not life.cancelled() and life.exception() is None:
+            self.finish(run, life.result(), None, JobPhase.DONE)
+            return True
+        return False
+
+    def _cancelled_error(self, run: Run) -> Cancelled:
+        if self._interrupted(run):
+            resume = f"; resume it with `videogate resume {run.job_id}`" if run.ref else ""
+            return Cancelled(
+                f"job {run.job_id} interrupted by engine shutdown{resume}",
+                provider=run.provider,
+                task_id=_task_id(run),
+            )
+        outcome = run.cancel_outcome or CancelOutcome.CANCELLED
+        return Cancelled(
+            cancelled_message(run.job_id, outcome),
+            outcome=str(outcome),
+            provider=run.provider,
+            task_id=_task_id(run),
+        )
 
     def _interrupted(self, run: Run) -> bool:
         """Whether ``run`` is being stopped by the engine's shutdown, not by a cancel."""
@@ -405,6 +482,7 @@ class Runner:
         """Interrupt every unfinished run (they stay journaled) and stop the scheduler."""
         self.closing = True
         pending = [r.task for r in self.runs.values() if r.task is not None and not r.done]
+        pending.extend(self.background)
         for task in pending:
             task.cancel()
         if pending:
