@@ -62,7 +62,12 @@ class PollPolicy:
         return max(self.min_interval, min(step, cap))
 
     def next_interval(self, elapsed: float, polls: int, estimate: Estimate | None) -> float:
-        """Seconds from now to the next poll of a task submitted ``elapsed`` seconds ago."""
+        """Seconds from now to the next poll of a task submitted ``elapsed`` seconds ago;
+        always within ``min_interval..max_interval``."""
+        interval = self._unbounded_interval(elapsed, polls, estimate)
+        return max(self.min_interval, min(self.max_interval, interval))
+
+    def _unbounded_interval(self, elapsed: float, polls: int, estimate: Estimate | None) -> float:
         if estimate is None or estimate.mean <= 0:
             return self.fallback(elapsed, polls)
         mean = estimate.mean
