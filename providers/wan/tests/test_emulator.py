@@ -147,3 +147,12 @@ def test_the_command_refuses_non_loopback_hosts():
     assert done.returncode == 2
     assert "loopback" in done.stderr
     assert json.dumps(done.stdout) == '""'
+
+
+def test_settle_waits_for_a_submit_the_client_gave_up_on(emu):
+    emu.inject("latency", endpoint="submit", seconds=0.6)
+    with pytest.raises(requests.exceptions.Timeout):
+        requests.post(emu.base_url + SUBMIT, json=_body(), headers=ASYNC, timeout=0.1)
+    assert emu.settle(timeout=5)
+    assert emu.stats()["submissions"] == 1
+    assert emu.stats()["submits_in_flight"] == 0

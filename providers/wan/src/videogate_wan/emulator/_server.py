@@ -177,6 +177,16 @@ class Emulator:
         data["tasks"] = len(self.store.all())
         return data
 
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until no submit request is being handled (one delayed by a latency fault may
+        still create its task after the client gave up); ``False`` if ``timeout`` passed."""
+        deadline = time.monotonic() + timeout
+        while self.counters.snapshot().get("submits_in_flight", 0) > 0:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
     def reset(self) -> None:
         """Forget tasks, uploads, faults and counters."""
         self.faults = FaultBook()
@@ -469,6 +479,16 @@ class _Handler(BaseHTTPRequestHandler):
     # -- API ---------------------------------------------------------------------------------
 
     def _submit(self, raw: bytes) -> None:
+        # Counted while handled, so a caller can wait for submits its client gave up on
+        # (a latency fault) before reading ``submissions``: see :meth:`Emulator.settle`.
+        counters = self.emulator.counters
+        counters.bump("submits_in_flight")
+        try:
+            self._handle_submit(raw)
+        finally:
+            counters.bump("submits_in_flight", -1)
+
+    def _handle_submit(self, raw: bytes) -> None:
         emulator = self.emulator
         emulator.counters.bump("submit_requests")
         if self._apply_http_faults("submit"):
