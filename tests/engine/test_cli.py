@@ -91,8 +91,13 @@ def test_jobs_and_resume(cli, capsys, tmp_path):
     listed = json.loads(capsys.readouterr().out)["jobs"]
     assert listed[0]["task"]["task_id"] == job["task_id"]
     assert listed[0]["state"] == "succeeded"
+    artifact = listed[0]["artifact"]
+    assert artifact["sha256"] == job["sha256"] and artifact["url"] == job["video_url"]
+    assert artifact["probe"]["codec"] == "h264" and artifact["probe"]["frames"] == 8
+    assert (artifact["probe"]["width"], artifact["probe"]["height"]) == (64, 48)
     assert main(["jobs"]) == 0
-    assert job["video_url"] in capsys.readouterr().out
+    listing = capsys.readouterr().out
+    assert job["video_url"] in listing and "h264 64x48 8 fps 1 s 8 frames" in listing
     assert main(["resume", listed[0]["job_id"], "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["task_id"] == job["task_id"]
     assert main(["resume"]) == 0

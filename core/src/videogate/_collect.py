@@ -80,8 +80,28 @@ async def collect(runner: Runner, run: Run, output: TaskOutput) -> VideoResult:
             await runner.in_db(cache.put, run.record.cache_key, result, artifact.key)
         except VideogateError as exc:
             logger.warning("job %s: cache write failed: %s", run.job_id, exc)
-    await runner.journal_end(run, JobState.SUCCEEDED, result=unstructure(result), error=None)
+    await runner.journal_end(
+        run,
+        JobState.SUCCEEDED,
+        result=unstructure(result),
+        artifact=artifact_record(artifact),
+        error=None,
+    )
     return result
+
+
+def artifact_record(artifact: Any) -> dict[str, Any]:
+    """What the journal keeps of a stored artifact: where it is and what it is (no bytes)."""
+    import attrs
+
+    return {
+        "key": artifact.key,
+        "url": artifact.url,
+        "sha256": artifact.sha256,
+        "size_bytes": artifact.size_bytes,
+        "original_key": artifact.original_key,
+        "probe": attrs.asdict(artifact.probe),
+    }
 
 
 def _artifact_phase(runner: Runner, run: Run, phase: JobPhase) -> None:

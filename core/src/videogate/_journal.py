@@ -63,6 +63,9 @@ class JobRecord:
     :ivar cache_key: the cache key of the request, if it may be cached.
     :ivar task: the provider's task reference (``task_id``, ``provider``, ``data``).
     :ivar result: the :class:`VideoResult` (unstructured) once succeeded.
+    :ivar artifact: the stored file once succeeded: ``key``, ``url``, ``sha256``,
+        ``size_bytes``, ``original_key`` and the ``probe`` (container, codec, duration, fps,
+        width, height, frames, audio, pixel format).
     :ivar error: the error (``VideogateError.to_dict()``) of a failed, cancelled or
         interrupted job.
     :ivar cancel_outcome: what a cancel achieved, if one was asked.
@@ -81,6 +84,7 @@ class JobRecord:
     cache_key: str | None = None
     task: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
+    artifact: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     cancel_outcome: str | None = None
     owner_pid: int | None = None

@@ -45,6 +45,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"{r.job_id}  {when}  {r.provider:<10} {r.state:<10} {r.task_id or '-'}{note}")
         if url:
             print(f"    {url}")
+            probe = (r.artifact or {}).get("probe")
+            if probe:
+                size_mb = (r.artifact or {}).get("size_bytes", 0) / 1e6
+                print(
+                    f"    {probe['codec']} {probe['width']}x{probe['height']} "
+                    f"{probe['fps']:g} fps {probe['duration']:g} s {probe['frames']} frames"
+                    f"{' +audio' if probe['has_audio'] else ''}, {size_mb:.1f} MB, "
+                    f"sha256 {(r.artifact or {}).get('sha256', '')[:16]}"
+                )
         elif r.error:
             print(f"    {r.error.get('error')}: {r.error.get('message')}")
     return 0
