@@ -13,8 +13,16 @@ import pytest
 # they are imported.
 pytest.register_assert_rewrite(
     "videogate_contracts.suite",
+    "videogate_contracts._cache_key_checks",
     "videogate_contracts._context",
+    "videogate_contracts._faults",
     "videogate_contracts._machine",
+    "videogate_contracts._normalization_checks",
+    "videogate_contracts._prepare_checks",
+    "videogate_contracts._profiles",
+    "videogate_contracts._secret_checks",
+    "videogate_contracts._service_checks",
+    "videogate_contracts.reference",
 )
 
 from videogate_contracts._double import (  # noqa: E402
