@@ -12,10 +12,10 @@ sys.path.insert(0, str(ROOT / "tests" / "engine"))
 
 from fakeservice import CAPS, FakeProvider, FakeService  # noqa: E402
 
-from videogate._config import Config, RetryConfig  # noqa: E402
-from videogate._engine import Engine  # noqa: E402
-from videogate._pacing import PollPolicy  # noqa: E402
-from videogate._plugins import load_registry  # noqa: E402
+from videogate._engine.engine import Engine  # noqa: E402
+from videogate._engine.pacing import PollPolicy  # noqa: E402
+from videogate._plugins.config import Config, RetryConfig  # noqa: E402
+from videogate._plugins.registry import load_registry  # noqa: E402
 
 REQUEST = {"prompt": "bench", "duration": 1.0, "fps": 8, "size": "64*48"}
 

@@ -24,8 +24,8 @@ def percentile(samples: list[float], q: float) -> float:
 
 def bench_in_process(workdir: Path) -> str:
     from videogate import Size, VideoRequest, VideoResult, cache_key
-    from videogate._cache import SqliteCache, cached_result
-    from videogate._storage import FsspecStorage
+    from videogate._artifacts.storage import FsspecStorage
+    from videogate._state.cache import SqliteCache, cached_result
 
     storage = FsspecStorage(str(workdir / "videos"))
     cache = SqliteCache(workdir / "state.sqlite3")
@@ -128,7 +128,7 @@ def make_clip(path: Path, seconds: float, fps: int, width: int, height: int) -> 
 
 def bench_conform(workdir: Path) -> None:
     from videogate import Size, probe_video
-    from videogate._conform import ConformTarget, conform_video
+    from videogate._artifacts.conform import ConformTarget, conform_video
 
     clip = workdir / "source.mp4"
     make_clip(clip, 5, 30, 1920, 1080)

@@ -17,7 +17,7 @@ import time
 import attrs
 from _fleetkit import CAPS, REQUEST, make_engine
 
-from videogate._capabilities import ServiceLimits
+from videogate._contract.capabilities import ServiceLimits
 
 SCALE = 0.01
 JOBS = 1000

@@ -15,7 +15,7 @@ import av
 import numpy as np
 import pytest
 
-from videogate._storage import FsspecStorage
+from videogate._artifacts.storage import FsspecStorage
 
 MakeVideo = Callable[..., Path]
 
@@ -224,6 +224,6 @@ def http_server() -> Iterator[HttpServer]:
 @pytest.fixture
 def fast_retry():
     """A retry policy with tiny waits, so retry tests stay fast."""
-    from videogate._config import RetryConfig
+    from videogate._plugins.config import RetryConfig
 
     return RetryConfig(attempts=3, initial_backoff=0.01, max_backoff=0.02)

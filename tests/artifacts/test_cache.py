@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 import videogate
 from videogate import ConfigError, Size, VideoRequest, VideoResult, cache_key
-from videogate._cache import SqliteCache, cached_result, open_cache
 from videogate._cli import main
-from videogate._config import config_from_dict
-from videogate._plugins import make_plugin_manager
-from videogate._result import ResultWarning
-from videogate._secrets import register_secret
+from videogate._contract.result import ResultWarning
+from videogate._contract.secrets import register_secret
+from videogate._plugins.config import config_from_dict
+from videogate._plugins.registry import make_plugin_manager
+from videogate._state.cache import SqliteCache, cached_result, open_cache
 
 
 def make_result(**changes) -> VideoResult:
@@ -91,7 +91,7 @@ def test_threads_and_processes_share_the_file(tmp_path):
             sys.executable,
             "-c",
             "import attrs, sys\n"
-            "from videogate._cache import SqliteCache\n"
+            "from videogate._state.cache import SqliteCache\n"
             "from videogate import VideoResult, Size\n"
             "c = SqliteCache(sys.argv[1])\n"
             "r = VideoResult(video_url='u', duration=1.0, fps=1.0, seed=None,"

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from videogate import InvalidRequest, contact_sheet, probe_video
+from videogate._artifacts.contact_sheet import default_sheet_path, sample_times
 from videogate._cli import main
-from videogate._contact_sheet import default_sheet_path, sample_times
 
 
 def test_sheet_shows_frames_sampled_across_the_clip(make_video, tmp_path):

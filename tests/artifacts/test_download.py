@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from videogate import MalformedResponse, ProviderUnavailable, StorageError, TaskExpired
-from videogate._download import download, looks_like_video
+from videogate._artifacts.download import download, looks_like_video
 
 HTML = b"<!DOCTYPE html><html><body>Access denied</body></html>"
 JSON = b'{"code": "InvalidParameter", "message": "url expired"}'

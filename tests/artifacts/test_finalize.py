@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from videogate import JobPhase, MalformedResponse, Size, TaskOutput, probe_video
-from videogate._artifacts import ConformTarget, finalize, object_key
-from videogate._config import StorageConfig
+from videogate._artifacts.finalize import ConformTarget, finalize, object_key
+from videogate._plugins.config import StorageConfig
 
 HTML = b"<!DOCTYPE html><html><body>Signature expired</body></html>"
 

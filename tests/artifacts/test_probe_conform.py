@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from videogate import MalformedResponse, Size, StorageError, probe_video
-from videogate._conform import ConformTarget, conform_video, needs_conform
+from videogate._artifacts.conform import ConformTarget, conform_video, needs_conform
 
 
 @pytest.mark.parametrize(

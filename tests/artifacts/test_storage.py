@@ -11,9 +11,9 @@ import pytest
 
 import videogate
 from videogate import ConfigError, StorageError
-from videogate._config import config_from_dict
-from videogate._plugins import make_plugin_manager
-from videogate._storage import FsspecStorage, Storage, open_storage
+from videogate._artifacts.storage import FsspecStorage, Storage, open_storage
+from videogate._plugins.config import config_from_dict
+from videogate._plugins.registry import make_plugin_manager
 
 
 class Boom(Exception):

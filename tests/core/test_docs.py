@@ -5,8 +5,8 @@ from pathlib import Path
 import attrs
 
 import videogate
-from videogate._config import CacheConfig, Config, RetryConfig, StorageConfig
-from videogate._plugins import make_plugin_manager
+from videogate._plugins.config import CacheConfig, Config, RetryConfig, StorageConfig
+from videogate._plugins.registry import make_plugin_manager
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -25,7 +25,7 @@ from videogate import (
     UnsupportedParameter,
     VideogateError,
 )
-from videogate._errors import exit_code_for
+from videogate._contract.errors import exit_code_for
 
 ALL = [
     InvalidRequest,
@@ -126,6 +126,6 @@ def test_exit_codes(err, code):
 
 
 def test_error_tree_is_drawn_in_the_module_docstring():
-    doc = videogate._errors.__doc__
+    doc = videogate._contract.errors.__doc__
     for cls in ALL:
         assert cls.__name__ in doc

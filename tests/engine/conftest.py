@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from videogate._engine import Engine
-from videogate._plugins import load_registry
+from videogate._engine.engine import Engine
+from videogate._plugins.registry import load_registry
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from videogate._config import Config, RetryConfig
-from videogate._pacing import PollPolicy
+from videogate._engine.pacing import PollPolicy
+from videogate._plugins.config import Config, RetryConfig
 
 FAST_POLLS = PollPolicy(min_interval=0.005, max_interval=0.05, dense_max=0.01)
 FAST_RETRY = RetryConfig(attempts=4, initial_backoff=0.001, max_backoff=0.01)

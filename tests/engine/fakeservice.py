@@ -40,7 +40,7 @@ from videogate import (
     TaskState,
     TaskStatus,
 )
-from videogate._errors import (
+from videogate._contract.errors import (
     AuthenticationError,
     InvalidRequest,
     ProviderUnavailable,

@@ -10,8 +10,8 @@ from enginekit import REQUEST
 from fakeservice import CAPS, FakeProvider
 
 from videogate import Cancelled, CancelOutcome, JobPhase
-from videogate._capabilities import ServiceLimits
-from videogate._journal import JobState
+from videogate._contract.capabilities import ServiceLimits
+from videogate._state.journal import JobState
 
 
 def wait_for(predicate, timeout=5.0):

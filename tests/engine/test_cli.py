@@ -16,8 +16,8 @@ from enginekit import FAST_POLLS, make_config
 from fakeservice import FakeProvider, FakeService
 
 from videogate._cli import main
-from videogate._engine import Engine
-from videogate._plugins import load_registry
+from videogate._engine.engine import Engine
+from videogate._plugins.registry import load_registry
 
 ARGS = ["generate", "--prompt", "a lake", "--duration", "1", "--fps", "8", "--size", "64x48"]
 
@@ -112,8 +112,8 @@ CHILD = textwrap.dedent(
     from enginekit import FAST_POLLS, make_config
     from fakeservice import FakeProvider, FakeService
     from videogate._cli import generate, main
-    from videogate._engine import Engine
-    from videogate._plugins import load_registry
+    from videogate._engine.engine import Engine
+    from videogate._plugins.registry import load_registry
 
     service = FakeService(Path({root!r}) / "svc", path=Path({state!r}))
     service.hold = True

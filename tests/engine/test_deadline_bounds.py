@@ -12,8 +12,8 @@ from enginekit import REQUEST
 from fakeservice import FakeProvider, HttpAnswer
 
 from videogate import Timeout
-from videogate._journal import JobState
-from videogate._loopthread import LoopThread
+from videogate._engine.loopthread import LoopThread
+from videogate._state.journal import JobState
 
 GRACE = 0.3
 SLACK = 1.5

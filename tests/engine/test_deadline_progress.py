@@ -9,7 +9,7 @@ from enginekit import REQUEST
 
 import videogate
 from videogate import JobPhase, Timeout
-from videogate._journal import JobState
+from videogate._state.journal import JobState
 
 
 def test_deadline_cancels_reports_and_raises_timeout(engine, service):

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from videogate._pacing import Estimate, PollPolicy
+from videogate._engine.pacing import Estimate, PollPolicy
 
 bounds = st.tuples(st.floats(0.001, 5), st.floats(0.001, 60)).map(sorted)
 estimates = st.none() | st.builds(

@@ -16,11 +16,11 @@ from enginekit import FAST_POLLS, REQUEST, make_config
 from fakeservice import CAPS, FakeProvider, FakeService
 
 from videogate import Job, TaskExpired
-from videogate._capabilities import ServiceLimits
-from videogate._engine import Engine
-from videogate._ids import new_job_id
-from videogate._journal import JobState, SqliteJournal
-from videogate._plugins import load_registry
+from videogate._contract.capabilities import ServiceLimits
+from videogate._engine.engine import Engine
+from videogate._engine.ids import new_job_id
+from videogate._plugins.registry import load_registry
+from videogate._state.journal import JobState, SqliteJournal
 
 CHILD = textwrap.dedent(
     """
@@ -29,8 +29,8 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from enginekit import FAST_POLLS, REQUEST, make_config
     from fakeservice import FakeProvider, FakeService
-    from videogate._engine import Engine
-    from videogate._plugins import load_registry
+    from videogate._engine.engine import Engine
+    from videogate._plugins.registry import load_registry
 
     service = FakeService(Path({root!r}) / "svc", task_seconds=1.5, path=Path({state!r}))
     engine = Engine(make_config(Path({root!r})), registry=load_registry(entrypoints=False),

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from videogate import AuthenticationError, InvalidRequest, ProviderUnavailable, RateLimited
-from videogate._errors import TaskFailed
-from videogate._journal import JobState
+from videogate._contract.errors import TaskFailed
+from videogate._state.journal import JobState
 
 PROVABLE = [
     lambda: ConnectionRefusedError("refused"),
@@ -155,8 +155,8 @@ def test_submit_count_follows_the_rules(tmp_path_factory, plan, idempotent):
     from enginekit import FAST_POLLS
     from fakeservice import FakeService
 
-    from videogate._engine import Engine
-    from videogate._plugins import load_registry
+    from videogate._engine.engine import Engine
+    from videogate._plugins.registry import load_registry
 
     tmp = tmp_path_factory.mktemp("prop")
     service = FakeService(tmp / "svc")

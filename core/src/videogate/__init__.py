@@ -11,14 +11,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from videogate._cache import Cache, SqliteCache
-    from videogate._cachekey import cache_key
-    from videogate._capabilities import Capabilities, NumberRange, ServiceLimits, SizeRule
-    from videogate._config import Config, ProviderEntry, load_config
-    from videogate._contact_sheet import contact_sheet
-    from videogate._convert import dumps, from_json, structure, unstructure
-    from videogate._engine import Engine, Job, agenerate, generate
-    from videogate._errors import (
+    from videogate._artifacts.contact_sheet import contact_sheet
+    from videogate._artifacts.probe import VideoProbe, probe_video
+    from videogate._artifacts.storage import FsspecStorage, Storage, StoredObject, open_storage
+    from videogate._contract.capabilities import Capabilities, NumberRange, ServiceLimits, SizeRule
+    from videogate._contract.convert import dumps, from_json, structure, unstructure
+    from videogate._contract.errors import (
         AuthenticationError,
         Cancelled,
         ConfigError,
@@ -37,14 +35,10 @@ if TYPE_CHECKING:
         UnsupportedParameter,
         VideogateError,
     )
-    from videogate._events import JobPhase, ProgressEvent
-    from videogate._image import ImageRef
-    from videogate._journal import JobRecord, Journal, SqliteJournal
-    from videogate._logging import RedactingFilter
-    from videogate._normalize import Mode, Normalized, normalize
-    from videogate._plugins import BrokenPlugin, Registry, load_registry, make_plugin_manager
-    from videogate._probe import VideoProbe, probe_video
-    from videogate._provider import (
+    from videogate._contract.events import JobPhase, ProgressEvent
+    from videogate._contract.image import ImageRef
+    from videogate._contract.normalize import Mode, Normalized, normalize
+    from videogate._contract.provider import (
         CancelOutcome,
         Provider,
         ProviderSpec,
@@ -53,12 +47,23 @@ if TYPE_CHECKING:
         TaskState,
         TaskStatus,
     )
-    from videogate._request import VideoRequest
-    from videogate._result import ResultWarning, VideoResult
-    from videogate._schema import json_schema
-    from videogate._secrets import Secret, redact, register_secret
-    from videogate._size import Size
-    from videogate._storage import FsspecStorage, Storage, StoredObject, open_storage
+    from videogate._contract.request import VideoRequest
+    from videogate._contract.result import ResultWarning, VideoResult
+    from videogate._contract.schema import json_schema
+    from videogate._contract.secrets import Secret, redact, register_secret
+    from videogate._contract.size import Size
+    from videogate._engine.engine import Engine, Job, agenerate, generate
+    from videogate._logging import RedactingFilter
+    from videogate._plugins.config import Config, ProviderEntry, load_config
+    from videogate._plugins.registry import (
+        BrokenPlugin,
+        Registry,
+        load_registry,
+        make_plugin_manager,
+    )
+    from videogate._state.cache import Cache, SqliteCache
+    from videogate._state.cachekey import cache_key
+    from videogate._state.journal import JobRecord, Journal, SqliteJournal
     from videogate.hookspecs import hookimpl, hookspec
 
 __all__ = [
@@ -147,79 +152,79 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Capabilities": "videogate._capabilities",
-    "NumberRange": "videogate._capabilities",
-    "ServiceLimits": "videogate._capabilities",
-    "SizeRule": "videogate._capabilities",
-    "Config": "videogate._config",
-    "ProviderEntry": "videogate._config",
-    "load_config": "videogate._config",
-    "dumps": "videogate._convert",
-    "from_json": "videogate._convert",
-    "structure": "videogate._convert",
-    "unstructure": "videogate._convert",
-    "AuthenticationError": "videogate._errors",
-    "Cancelled": "videogate._errors",
-    "ConfigError": "videogate._errors",
-    "ContentRejected": "videogate._errors",
-    "InvalidRequest": "videogate._errors",
-    "MalformedResponse": "videogate._errors",
-    "PermissionDenied": "videogate._errors",
-    "ProviderUnavailable": "videogate._errors",
-    "QuotaExceeded": "videogate._errors",
-    "RateLimited": "videogate._errors",
-    "StorageError": "videogate._errors",
-    "TaskExpired": "videogate._errors",
-    "TaskFailed": "videogate._errors",
-    "Timeout": "videogate._errors",
-    "UnknownProvider": "videogate._errors",
-    "UnsupportedParameter": "videogate._errors",
-    "VideogateError": "videogate._errors",
-    "JobPhase": "videogate._events",
-    "ProgressEvent": "videogate._events",
-    "ImageRef": "videogate._image",
-    "Mode": "videogate._normalize",
-    "Normalized": "videogate._normalize",
-    "normalize": "videogate._normalize",
-    "cache_key": "videogate._cachekey",
-    "BrokenPlugin": "videogate._plugins",
-    "Registry": "videogate._plugins",
-    "load_registry": "videogate._plugins",
-    "make_plugin_manager": "videogate._plugins",
-    "CancelOutcome": "videogate._provider",
-    "Provider": "videogate._provider",
-    "ProviderSpec": "videogate._provider",
-    "TaskOutput": "videogate._provider",
-    "TaskRef": "videogate._provider",
-    "TaskState": "videogate._provider",
-    "TaskStatus": "videogate._provider",
-    "VideoRequest": "videogate._request",
-    "ResultWarning": "videogate._result",
-    "VideoResult": "videogate._result",
-    "json_schema": "videogate._schema",
+    "Capabilities": "videogate._contract.capabilities",
+    "NumberRange": "videogate._contract.capabilities",
+    "ServiceLimits": "videogate._contract.capabilities",
+    "SizeRule": "videogate._contract.capabilities",
+    "Config": "videogate._plugins.config",
+    "ProviderEntry": "videogate._plugins.config",
+    "load_config": "videogate._plugins.config",
+    "dumps": "videogate._contract.convert",
+    "from_json": "videogate._contract.convert",
+    "structure": "videogate._contract.convert",
+    "unstructure": "videogate._contract.convert",
+    "AuthenticationError": "videogate._contract.errors",
+    "Cancelled": "videogate._contract.errors",
+    "ConfigError": "videogate._contract.errors",
+    "ContentRejected": "videogate._contract.errors",
+    "InvalidRequest": "videogate._contract.errors",
+    "MalformedResponse": "videogate._contract.errors",
+    "PermissionDenied": "videogate._contract.errors",
+    "ProviderUnavailable": "videogate._contract.errors",
+    "QuotaExceeded": "videogate._contract.errors",
+    "RateLimited": "videogate._contract.errors",
+    "StorageError": "videogate._contract.errors",
+    "TaskExpired": "videogate._contract.errors",
+    "TaskFailed": "videogate._contract.errors",
+    "Timeout": "videogate._contract.errors",
+    "UnknownProvider": "videogate._contract.errors",
+    "UnsupportedParameter": "videogate._contract.errors",
+    "VideogateError": "videogate._contract.errors",
+    "JobPhase": "videogate._contract.events",
+    "ProgressEvent": "videogate._contract.events",
+    "ImageRef": "videogate._contract.image",
+    "Mode": "videogate._contract.normalize",
+    "Normalized": "videogate._contract.normalize",
+    "normalize": "videogate._contract.normalize",
+    "cache_key": "videogate._state.cachekey",
+    "BrokenPlugin": "videogate._plugins.registry",
+    "Registry": "videogate._plugins.registry",
+    "load_registry": "videogate._plugins.registry",
+    "make_plugin_manager": "videogate._plugins.registry",
+    "CancelOutcome": "videogate._contract.provider",
+    "Provider": "videogate._contract.provider",
+    "ProviderSpec": "videogate._contract.provider",
+    "TaskOutput": "videogate._contract.provider",
+    "TaskRef": "videogate._contract.provider",
+    "TaskState": "videogate._contract.provider",
+    "TaskStatus": "videogate._contract.provider",
+    "VideoRequest": "videogate._contract.request",
+    "ResultWarning": "videogate._contract.result",
+    "VideoResult": "videogate._contract.result",
+    "json_schema": "videogate._contract.schema",
     "RedactingFilter": "videogate._logging",
-    "Secret": "videogate._secrets",
-    "redact": "videogate._secrets",
-    "register_secret": "videogate._secrets",
-    "Size": "videogate._size",
+    "Secret": "videogate._contract.secrets",
+    "redact": "videogate._contract.secrets",
+    "register_secret": "videogate._contract.secrets",
+    "Size": "videogate._contract.size",
     "hookimpl": "videogate.hookspecs",
     "hookspec": "videogate.hookspecs",
-    "Engine": "videogate._engine",
-    "Job": "videogate._engine",
-    "generate": "videogate._engine",
-    "agenerate": "videogate._engine",
-    "Journal": "videogate._journal",
-    "JobRecord": "videogate._journal",
-    "SqliteJournal": "videogate._journal",
-    "Storage": "videogate._storage",
-    "StoredObject": "videogate._storage",
-    "FsspecStorage": "videogate._storage",
-    "open_storage": "videogate._storage",
-    "Cache": "videogate._cache",
-    "SqliteCache": "videogate._cache",
-    "VideoProbe": "videogate._probe",
-    "probe_video": "videogate._probe",
-    "contact_sheet": "videogate._contact_sheet",
+    "Engine": "videogate._engine.engine",
+    "Job": "videogate._engine.engine",
+    "generate": "videogate._engine.engine",
+    "agenerate": "videogate._engine.engine",
+    "Journal": "videogate._state.journal",
+    "JobRecord": "videogate._state.journal",
+    "SqliteJournal": "videogate._state.journal",
+    "Storage": "videogate._artifacts.storage",
+    "StoredObject": "videogate._artifacts.storage",
+    "FsspecStorage": "videogate._artifacts.storage",
+    "open_storage": "videogate._artifacts.storage",
+    "Cache": "videogate._state.cache",
+    "SqliteCache": "videogate._state.cache",
+    "VideoProbe": "videogate._artifacts.probe",
+    "probe_video": "videogate._artifacts.probe",
+    "contact_sheet": "videogate._artifacts.contact_sheet",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from videogate._secrets import has_secrets, redact
+from videogate._contract.secrets import has_secrets, redact
 
 __all__ = ["RedactingFilter", "get_logger"]
 

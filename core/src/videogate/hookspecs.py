@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from videogate._events import ProgressEvent
-    from videogate._provider import ProviderSpec
-    from videogate._result import VideoResult
+    from videogate._contract.events import ProgressEvent
+    from videogate._contract.provider import ProviderSpec
+    from videogate._contract.result import VideoResult
 
 __all__ = ["hookimpl", "hookspec"]
 

@@ -18,8 +18,8 @@ def report_error(exc: BaseException, *, json_output: bool = False) -> int:
     """Print ``exc`` to stderr (as one JSON object on stdout with ``--json``) and return the
     exit code for it. Anything that is not a VideogateError is reported as an internal error
     without a traceback; secrets are masked either way."""
-    from videogate._errors import VideogateError, exit_code_for
-    from videogate._secrets import redact
+    from videogate._contract.errors import VideogateError, exit_code_for
+    from videogate._contract.secrets import redact
 
     if isinstance(exc, VideogateError):
         if json_output:

@@ -7,7 +7,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from videogate._events import JobPhase, ProgressEvent
+from videogate._contract.events import JobPhase, ProgressEvent
 
 __all__ = ["ProgressDisplay"]
 

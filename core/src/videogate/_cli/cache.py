@@ -30,8 +30,8 @@ def _print(payload: dict[str, Any], as_json: bool, text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the action; exit 0, or 1 for ``get`` of an absent key."""
-    from videogate._cache import open_cache
-    from videogate._config import load_config
+    from videogate._plugins.config import load_config
+    from videogate._state.cache import open_cache
 
     config = load_config(args.config)
     cache = open_cache(config)
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         removed = cache.clear()
         _print({"cleared": removed}, args.json, f"cleared {removed} cached result(s)")
         return 0
-    from videogate._convert import unstructure
+    from videogate._contract.convert import unstructure
 
     entry = cache.get(args.key)
     if entry is None:

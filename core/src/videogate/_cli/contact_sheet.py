@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the sheet and print its path."""
-    from videogate._contact_sheet import contact_sheet
+    from videogate._artifacts.contact_sheet import contact_sheet
 
     path = contact_sheet(
         args.video, args.output, frames=args.frames, columns=args.columns, width=args.width

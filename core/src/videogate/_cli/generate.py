@@ -48,7 +48,7 @@ def parse_options(pairs: list[str], namespace: str) -> dict[str, dict[str, Any]]
 
     :raises InvalidRequest: a pair without ``=``.
     """
-    from videogate._errors import InvalidRequest
+    from videogate._contract.errors import InvalidRequest
 
     options: dict[str, Any] = {}
     for pair in pairs:
@@ -86,8 +86,8 @@ def build_request(args: argparse.Namespace, namespace: str) -> dict[str, Any]:
 
 def make_engine(args: argparse.Namespace) -> Any:
     """The engine for this invocation (a seam for tests)."""
-    from videogate._config import load_config
-    from videogate._engine import Engine
+    from videogate._engine.engine import Engine
+    from videogate._plugins.config import load_config
 
     return Engine(load_config(args.config))
 
@@ -111,7 +111,7 @@ def summary(result: Any) -> str:
 
 def print_result(result: Any, json_output: bool) -> None:
     """The result on stdout: one JSON object, or the summary."""
-    from videogate._convert import unstructure
+    from videogate._contract.convert import unstructure
 
     if json_output:
         print(json.dumps(unstructure(result), sort_keys=True))
@@ -122,8 +122,8 @@ def print_result(result: Any, json_output: bool) -> None:
 def follow(job: Any, args: argparse.Namespace, *, plain: bool = False) -> int:
     """Wait for ``job`` with progress on stderr; Ctrl-C cancels and returns 130."""
     from videogate._cli._progress import ProgressDisplay
-    from videogate._errors import Cancelled
-    from videogate._job import cancelled_message
+    from videogate._contract.errors import Cancelled
+    from videogate._engine.job import cancelled_message
 
     with ProgressDisplay(force_plain=plain) as display:
         for event in job.events:

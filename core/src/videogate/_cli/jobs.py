@@ -21,8 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """List jobs."""
-    from videogate._config import load_config
-    from videogate._journal import SqliteJournal
+    from videogate._plugins.config import load_config
+    from videogate._state.journal import SqliteJournal
 
     config = load_config(args.config)
     journal = SqliteJournal(config.state_path)

@@ -36,7 +36,7 @@ def _capabilities(spec: Any) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """List providers; exit 0 even when some plugin is broken (it is shown, with why)."""
-    from videogate._plugins import load_registry
+    from videogate._plugins.registry import load_registry
 
     registry = load_registry()
     if args.json:

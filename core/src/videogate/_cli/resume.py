@@ -36,8 +36,8 @@ def _alive(pid: int | None) -> bool:
 
 def make_engine(args: argparse.Namespace) -> Any:
     """The engine for this invocation (a seam for tests)."""
-    from videogate._config import load_config
-    from videogate._engine import Engine
+    from videogate._engine.engine import Engine
+    from videogate._plugins.config import load_config
 
     return Engine(load_config(args.config))
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     """Resume one job (its error decides the exit status) or every unfinished one whose
     process is gone (exit 0 only if all succeed)."""
     from videogate._cli.generate import follow, print_result
-    from videogate._errors import VideogateError, exit_code_for
+    from videogate._contract.errors import VideogateError, exit_code_for
 
     engine = make_engine(args)
     try:
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             if not args.json:
                 print_result(result, False)
         if args.json:
-            from videogate._convert import unstructure
+            from videogate._contract.convert import unstructure
 
             print(json.dumps({"results": [unstructure(r) for r in results]}, sort_keys=True))
         return status

@@ -15,7 +15,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the schema."""
-    from videogate._schema import json_schema
+    from videogate._contract.schema import json_schema
 
     schema = json_schema()
     if args.part != "all":

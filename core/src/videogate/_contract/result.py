@@ -1,0 +1,56 @@
+"""The normalized result of ``video.generate``: :class:`VideoResult`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from videogate._contract.size import Size
+
+__all__ = ["ResultWarning", "VideoResult"]
+
+
+@attrs.frozen(kw_only=True)
+class ResultWarning:
+    """One adjustment made on the way: a value mapped, dropped, truncated or conformed.
+
+    :ivar field: the request field concerned (``fps``), or ``None`` for the whole job.
+    :ivar message: what happened, as a sentence.
+    :ivar requested: the requested value, as text, when one applies.
+    :ivar actual: the value used or delivered, as text, when one applies.
+    """
+
+    field: str | None
+    message: str
+    requested: str | None = None
+    actual: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+@attrs.frozen(kw_only=True)
+class VideoResult:
+    """A finished video, described by what the stored file really is.
+
+    ``video_url`` is a durable URL in the configured storage, never the provider's expiring
+    link (that is ``source_url``, valid until ``source_expires_at``). ``duration``, ``fps``
+    and ``size`` are probed from the stored file; ``seed`` is the seed actually used.
+    """
+
+    video_url: str
+    duration: float
+    fps: float
+    seed: int | None
+    size: Size
+    provider: str
+    model: str
+    task_id: str | None = None
+    source_url: str | None = None
+    source_expires_at: datetime | None = None
+    sha256: str | None = None
+    cached: bool = False
+    timings: dict[str, float] = attrs.field(factory=dict, hash=False)
+    """Seconds per phase (``queued``, ``running``, ``downloading``, ``storing``, ``total``)."""
+    warnings: tuple[ResultWarning, ...] = attrs.field(default=(), converter=tuple)

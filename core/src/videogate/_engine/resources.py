@@ -1,0 +1,164 @@
+"""What an engine opens lazily from its config: registry, journal, cache, storages, providers."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from videogate._contract.capabilities import ServiceLimits
+from videogate._contract.errors import ConfigError, VideogateError
+from videogate._contract.provider import Provider
+from videogate._engine.observers import Observers
+from videogate._plugins.config import Config
+from videogate._plugins.registry import Registry, load_registry
+from videogate._state.journal import Journal, SqliteJournal
+
+__all__ = ["DEFAULT", "Resources"]
+
+
+class _Default:
+    """Marks "open the configured default" for constructor arguments."""
+
+
+DEFAULT: Any = _Default()
+
+
+class Resources:
+    """Everything injected into an engine, or opened from ``config`` on first use (thread-safe).
+
+    See :class:`~videogate.Engine` for the meaning of each argument.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        registry: Registry | None,
+        journal: Journal | None,
+        cache: Any,
+        storage: Any,
+        providers: Mapping[str, Provider] | None,
+    ) -> None:
+        self.config = config
+        self._registry = registry
+        self._journal = journal
+        self._cache = cache
+        self._storage = storage
+        self._storages: dict[str, Any] = {}
+        self._providers: dict[str, Provider] = dict(providers or {})
+        self._owned_providers: set[str] = set()
+        self._lock = threading.RLock()
+
+    @property
+    def registry(self) -> Registry:
+        """The provider registry (loaded on first use)."""
+        with self._lock:
+            if self._registry is None:
+                self._registry = load_registry()
+            return self._registry
+
+    @property
+    def journal(self) -> Journal:
+        """The job journal (opened on first use)."""
+        with self._lock:
+            if self._journal is None:
+                self._journal = SqliteJournal(self.config.state_path)
+            return self._journal
+
+    @property
+    def cache(self) -> Any:
+        """The result cache, or ``None`` when disabled."""
+        with self._lock:
+            if isinstance(self._cache, _Default):
+                if not self.config.cache.enabled:
+                    self._cache = None
+                else:
+                    from videogate._state.cache import open_cache
+
+                    self._cache = open_cache(self.config, self.registry.manager)
+            return self._cache
+
+    def storage(self, namespace: str) -> Any:
+        """The storage of a namespace (opened on first use)."""
+        with self._lock:
+            if namespace not in self._storages:
+                if self._storage is None:
+                    from videogate._artifacts.storage import open_storage
+
+                    self._storages[namespace] = open_storage(
+                        self.config, namespace, manager=self.registry.manager
+                    )
+                elif callable(self._storage) and not hasattr(self._storage, "put_file"):
+                    self._storages[namespace] = self._storage(namespace)
+                else:
+                    self._storages[namespace] = self._storage
+            return self._storages[namespace]
+
+    def provider(self, name: str | None = None) -> Provider:
+        """The provider configured as ``name`` (default provider if ``None``), created once.
+
+        :raises UnknownProvider: no such provider is installed.
+        :raises ConfigError: its options are wrong (the message names them).
+        """
+        name = name or self.config.default_provider
+        with self._lock:
+            found = self._providers.get(name)
+            if found is not None:
+                return found
+            entry = self.config.provider_entry(name)
+            spec = self.registry.get(entry.plugin)
+            try:
+                created = spec.load_factory()(**entry.options)
+            except VideogateError:
+                raise
+            except Exception as exc:
+                raise ConfigError(
+                    f"provider {name!r} (plugin {entry.plugin!r}) could not be created: "
+                    f"{type(exc).__name__}: {exc}",
+                    provider=name,
+                    path=self.config.source,
+                ) from None
+            if not isinstance(created, Provider):
+                raise ConfigError(
+                    f"plugin {entry.plugin!r} produced {type(created).__name__}, not a Provider"
+                )
+            self._providers[name] = created
+            self._owned_providers.add(name)
+            return created
+
+    def limits_of(self, name: str) -> ServiceLimits:
+        """The account limits the provider ``name`` declares."""
+        return self.provider(name).capabilities.limits
+
+    def plugin_of(self, name: str, provider: Provider) -> str:
+        """The plugin behind the configured provider ``name``."""
+        plugin = getattr(type(provider), "name", None)
+        return plugin if isinstance(plugin, str) else self.config.provider_entry(name).plugin
+
+    @property
+    def observers(self) -> Observers:
+        """The plugin hooks observing jobs."""
+        registry = self._registry
+        if registry is None:
+            try:
+                registry = self.registry
+            except Exception:  # pragma: no cover - a broken environment must not break jobs
+                return Observers(None)
+        return Observers(registry.manager)
+
+    def close(self) -> None:
+        """Close the providers created here, the journal and the cache (errors ignored)."""
+        for name in self._owned_providers:
+            with contextlib.suppress(Exception):
+                self._providers[name].close()
+        if self._journal is not None:
+            with contextlib.suppress(Exception):
+                self._journal.close()
+        cache = self._cache
+        if cache is not None and not isinstance(cache, _Default):
+            closer = getattr(cache, "close", None)
+            if callable(closer):
+                with contextlib.suppress(Exception):
+                    closer()

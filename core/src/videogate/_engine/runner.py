@@ -1,0 +1,508 @@
+"""The job runner: the runs an engine knows and the life of one run, from start to its end."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import attrs
+
+from videogate._contract.convert import structure, unstructure
+from videogate._contract.errors import (
+    Cancelled,
+    InvalidRequest,
+    StorageError,
+    Timeout,
+    VideogateError,
+)
+from videogate._contract.events import JobPhase, ProgressEvent
+from videogate._contract.normalize import Mode, Normalized, normalize
+from videogate._contract.provider import CancelOutcome, Provider, TaskStatus
+from videogate._contract.request import VideoRequest
+from videogate._contract.result import VideoResult
+from videogate._engine.cancelling import cancel_remote
+from videogate._engine.collect import collect
+from videogate._engine.flight import cache_lookup, cached_run, join
+from videogate._engine.ids import new_job_id
+from videogate._engine.job import Run, cancelled_message, listener_in_loop
+from videogate._engine.limits import Limits, LocalLimits
+from videogate._engine.pacing import PollPolicy
+from videogate._engine.polling import poll_until_done
+from videogate._engine.resources import Resources
+from videogate._engine.runcontext import RunContext
+from videogate._engine.scheduler import PollScheduler
+from videogate._engine.submitting import submit
+from videogate._state.cachekey import cache_key
+from videogate._state.journal import JobRecord, JobState
+
+__all__ = ["ProgressCallback", "Runner"]
+
+logger = logging.getLogger("videogate.engine")
+
+T = TypeVar("T")
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class Runner:
+    """Runs jobs on the engine loop, sharing one poll scheduler, one set of provider limits
+    and the worker pools among them. Every coroutine here runs on the engine loop."""
+
+    def __init__(
+        self,
+        resources: Resources,
+        *,
+        limits: Limits | None,
+        poll_policy: PollPolicy | None,
+        clock: Callable[[], float],
+        cleanup_grace: float = 5.0,
+    ) -> None:
+        config = resources.config
+        self.resources = resources
+        self.config = config
+        self.clock = clock
+        self.limits: Limits = limits or LocalLimits(resources.limits_of, clock=clock)
+        self.scheduler = PollScheduler(
+            poll_policy
+            or PollPolicy(
+                min_interval=config.poll_interval_min, max_interval=config.poll_interval_max
+            )
+        )
+        self.workers = ThreadPoolExecutor(
+            max(1, config.workers), thread_name_prefix="videogate-worker"
+        )
+        self.finalizers = ThreadPoolExecutor(
+            max(1, min(4, config.workers)), thread_name_prefix="videogate-finalize"
+        )
+        self._db = ThreadPoolExecutor(1, thread_name_prefix="videogate-db")
+        self.runs: dict[str, Run] = {}
+        self.inflight: dict[str, Run] = {}
+        self.closing = False
+        self.cleanup_grace = cleanup_grace
+        #: Cleanups that outlived their run's grace (kept referenced until they end).
+        self.background: set[asyncio.Task[Any]] = set()
+        self.counters: dict[str, int] = {"submits": 0, "polls": 0, "cancels": 0, "cache_hits": 0}
+
+    # -- shared helpers --------------------------------------------------------------------
+
+    async def in_db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` on the single database thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db, functools.partial(fn, *args, **kwargs))
+
+    async def journal_update(self, run: Run, **changes: Any) -> None:
+        """Update the journal row; a failing journal is logged, never fatal to the job."""
+        try:
+            run.record = await self.in_db(self.resources.journal.update, run.job_id, **changes)
+        except (StorageError, KeyError) as exc:
+            logger.error("job %s: journal update failed: %s", run.job_id, exc)
+            run.record = attrs.evolve(run.record, **changes)
+
+    async def journal_end(self, run: Run, state: JobState, **changes: Any) -> None:
+        """Record that the job ended in ``state`` (now)."""
+        await self.journal_update(run, state=state, finished_at=time.time(), **changes)
+
+    def context(
+        self,
+        name: str,
+        plugin: str,
+        provider: Provider,
+        normalized: Normalized,
+        mode: Mode,
+        model: str,
+    ) -> RunContext:
+        """The context of a run of ``provider``, whose adapter calls use the worker pool."""
+        return RunContext(
+            name=name,
+            plugin=plugin,
+            provider=provider,
+            normalized=normalized,
+            mode=mode,
+            model=model,
+            workers=self.workers,
+        )
+
+    # -- events ----------------------------------------------------------------------------
+
+    def emit(
+        self,
+        run: Run,
+        phase: JobPhase,
+        *,
+        progress: float | None = None,
+        eta: float | None = None,
+        remote: bool = False,
+        message: str | None = None,
+    ) -> None:
+        """Publish a progress event of ``run`` to its listeners and the observer hooks."""
+        event = ProgressEvent(
+            job_id=run.job_id,
+            provider=run.provider,
+            phase=phase,
+            progress=progress,
+            elapsed=max(0.0, self.clock() - run.started),
+            eta=eta,
+            remote=remote,
+            task_id=None if run.ref is None else run.ref.task_id,
+            message=message,
+        )
+        run.publish(event)
+        self.resources.observers.progress(event)
+
+    def finish(
+        self,
+        run: Run,
+        result: VideoResult | None,
+        error: VideogateError | None,
+        phase: JobPhase,
+    ) -> None:
+        """End ``run`` with ``result`` or ``error`` (once; later calls do nothing)."""
+        if run.future.done():
+            return
+        total = self.clock() - run.started
+        self.emit(
+            run,
+            phase,
+            progress=1.0 if phase is JobPhase.DONE else None,
+            eta=0.0,
+            message=None if error is None else str(error),
+        )
+        if error is not None:
+            run.future.set_exception(error)
+            # Nobody may be waiting (a fire-and-forget submit): mark it retrieved.
+            run.future.exception()
+        else:
+            assert result is not None
+            run.future.set_result(result)
+        key = run.record.cache_key
+        if key is not None and self.inflight.get(key) is run:
+            del self.inflight[key]
+        self.resources.observers.finished(run.job_id, run.provider, result, error)
+        logger.debug("job %s ended %s after %.3f s", run.job_id, phase, total)
+
+    # -- starting runs -----------------------------------------------------------------------
+
+    async def start(
+        self,
+        request: VideoRequest | Mapping[str, Any],
+        *,
+        provider: str | None,
+        mode: Mode | str | None,
+        timeout: float | None,
+        use_cache: bool,
+        on_progress: ProgressCallback | None,
+        caller_loop: asyncio.AbstractEventLoop | None,
+        auto_cancel: bool,
+        seed: int | None,
+    ) -> Run:
+        """Validate ``request`` and start its run, or join the identical one in flight, or
+        answer from the cache (see :meth:`Engine.agenerate` for the arguments)."""
+        if self.closing:
+            raise RuntimeError("this videogate Engine is closing")
+        req = _coerce(request)
+        name = provider or self.config.default_provider
+        prov = self.resources.provider(name)
+        plugin = self.resources.plugin_of(name, prov)
+        chosen = Mode.parse(mode if mode is not None else self.config.mode)
+        normalized = normalize(req, prov.capabilities, chosen, provider=plugin, seed=seed)
+        key = cache_key(normalized.original, provider=name, model=prov.model, mode=str(chosen))
+        listener = None if on_progress is None else listener_in_loop(on_progress, caller_loop)
+        ctx = self.context(name, plugin, prov, normalized, chosen, prov.model)
+        if use_cache:
+            joined = join(self, key, listener, auto_cancel)
+            if joined is not None:
+                return joined
+            hit = await cache_lookup(self, key, prov)
+            if hit is not None:
+                return cached_run(self, ctx, hit, listener)
+            # The lookup awaited: an identical job may have started meanwhile.
+            joined = join(self, key, listener, auto_cancel)
+            if joined is not None:
+                return joined
+        record = JobRecord(
+            job_id=new_job_id(),
+            provider=name,
+            plugin=plugin,
+            model=ctx.model,
+            mode=str(chosen),
+            request=unstructure(normalized.original),
+            normalized=unstructure(normalized.request),
+            warnings=[unstructure(w) for w in normalized.warnings],
+            cache_key=key,
+            owner_pid=os.getpid(),
+        )
+        run = self.new_run(ctx, record, timeout=timeout, auto_cancel=auto_cancel, listener=listener)
+        if use_cache:
+            self.inflight[key] = run
+        self.launch(run, remote=False, message="waiting for a provider slot")
+        return run
+
+    def new_run(
+        self,
+        ctx: RunContext,
+        record: JobRecord,
+        *,
+        timeout: float | None,
+        auto_cancel: bool,
+        listener: ProgressCallback | None,
+    ) -> Run:
+        """A known run of ``record`` (not started yet)."""
+        run = Run(
+            job_id=record.job_id,
+            provider=ctx.name,
+            record=record,
+            future=asyncio.get_running_loop().create_future(),
+            started=self.clock(),
+            timeout=timeout if timeout is not None else self.config.timeout,
+            auto_cancel=auto_cancel,
+            context=ctx,
+        )
+        if listener is not None:
+            run.subscribe(listener)
+        self.runs[run.job_id] = run
+        return run
+
+    def launch(self, run: Run, *, remote: bool, message: str) -> None:
+        """Announce ``run`` as queued and run it as a task of the engine loop."""
+        self.emit(run, JobPhase.QUEUED, remote=remote, message=message)
+        run.task = asyncio.get_running_loop().create_task(self._execute(run))
+        run.task.add_done_callback(functools.partial(self._ensure_ended, run))
+
+    def _ensure_ended(self, run: Run, task: asyncio.Task[None]) -> None:
+        """Its task is over: the run has ended, or it ends now. A task cancelled before its
+        first step never ran a line of :meth:`_execute`; its waiters must still be told."""
+        self._end_unfinished(run, cancelled=task.cancelled())
+
+    def _end_unfinished(self, run: Run, *, cancelled: bool) -> None:
+        if run.done:
+            return
+        if cancelled:
+            self.finish(run, None, self._cancelled_error(run), JobPhase.CANCELLED)
+            return
+        err = VideogateError(
+            f"internal error: job {run.job_id} stopped without an outcome",
+            provider=run.provider,
+            task_id=_task_id(run),
+        )
+        self.finish(run, None, err, JobPhase.FAILED)
+
+    # -- the run -------------------------------------------------------------------------------
+
+    async def _execute(self, run: Run) -> None:
+        """Run the life of ``run`` under its deadline and end it, once, whatever happens.
+
+        The life runs as a task of its own, so the deadline never depends on it honoring a
+        cancel promptly: on expiry (or a cancel) it is cancelled, and given
+        :attr:`cleanup_grace` seconds to see an in-flight submit through and cancel the
+        task at the provider. Past that the run ends anyway (cancel outcome ``unknown``,
+        resumable) while the cleanup goes on in the background.
+        """
+        ctx: RunContext = run.context
+        life = asyncio.get_running_loop().create_task(self._lifecycle(run))
+        deadline = asyncio.timeout(run.timeout)
+        try:
+            try:
+                async with deadline:
+                    result = await asyncio.shield(life)
+            except TimeoutError:
+                if not deadline.expired():
+                    err = VideogateError(f"{ctx.name}: unexpected timeout", provider=ctx.name)
+                    await self._fail(run, err)
+                    return
+                await self._stop(run, life)
+                if self._delivered(run, life):
+                    return
+                outcome = run.cancel_outcome or CancelOutcome.CANCELLED
+                text = (
+                    f"job {run.job_id} did not finish within {run.timeout:g} s; cancel: {outcome}"
+                )
+                if outcome is not CancelOutcome.CANCELLED and (
+                    run.ref is not None or not life.done()
+                ):
+                    text += f"; it stays resumable: videogate resume {run.job_id}"
+                await self._fail(run, Timeout(text, provider=ctx.name, task_id=_task_id(run)))
+            except asyncio.CancelledError:
+                await self._stop(run, life)
+                if not self._delivered(run, life):
+                    self.finish(run, None, self._cancelled_error(run), JobPhase.CANCELLED)
+            except VideogateError as err:
+                await self._fail(run, err)
+            except Exception as exc:
+                logger.exception("job %s: internal error", run.job_id)
+                await self._fail(
+                    run,
+                    VideogateError(
+                        f"internal error: {type(exc).__name__}: {exc}", provider=ctx.name
+                    ),
+                )
+            else:
+                self.finish(run, result, None, JobPhase.DONE)
+        finally:
+            # Stopped while ending (a second cancel, a failing journal): end it now.
+            stopped_by = sys.exc_info()[1]
+            self._end_unfinished(run, cancelled=isinstance(stopped_by, asyncio.CancelledError))
+
+    async def _stop(self, run: Run, life: asyncio.Task[VideoResult]) -> None:
+        """Cancel the life of ``run`` and wait at most :attr:`cleanup_grace` for its cleanup
+        (an in-flight submit seen through, the provider's task cancelled)."""
+        life.cancel()
+        await asyncio.wait({life}, timeout=self.cleanup_grace)
+        if not life.done():
+            logger.warning(
+                "job %s: cleanup still running after %.3g s; the job ends now and stays resumable",
+                run.job_id,
+                self.cleanup_grace,
+            )
+            if run.cancel_outcome is None:
+                run.cancel_outcome = CancelOutcome.UNKNOWN
+            self.background.add(life)
+            life.add_done_callback(self.background.discard)
+        else:
+            if not life.cancelled():
+                life.exception()  # retrieved: the run's own error decides
+
+    def _delivered(self, run: Run, life: asyncio.Task[VideoResult]) -> bool:
+        """Whether the life of ``run`` finished with its video after all (then it is
+        delivered: the task is paid for)."""
+        if life.done() and not life.cancelled() and life.exception() is None:
+            self.finish(run, life.result(), None, JobPhase.DONE)
+            return True
+        return False
+
+    def _cancelled_error(self, run: Run) -> Cancelled:
+        if self._interrupted(run):
+            resume = f"; resume it with `videogate resume {run.job_id}`" if run.ref else ""
+            return Cancelled(
+                f"job {run.job_id} interrupted by engine shutdown{resume}",
+                provider=run.provider,
+                task_id=_task_id(run),
+            )
+        outcome = run.cancel_outcome or CancelOutcome.CANCELLED
+        return Cancelled(
+            cancelled_message(run.job_id, outcome),
+            outcome=str(outcome),
+            provider=run.provider,
+            task_id=_task_id(run),
+        )
+
+    def _interrupted(self, run: Run) -> bool:
+        """Whether ``run`` is being stopped by the engine's shutdown, not by a cancel."""
+        return self.closing and not run.cancel_requested
+
+    async def _fail(self, run: Run, err: VideogateError) -> None:
+        if err.task_id is None and run.ref is not None:
+            err.task_id = run.ref.task_id
+        if run.record.state in (JobState.SUBMITTED, JobState.SUBMITTING):
+            await self.journal_update(run, error=err.to_dict())
+        phase = JobPhase.CANCELLED if isinstance(err, Cancelled) else JobPhase.FAILED
+        self.finish(run, None, err, phase)
+
+    async def _lifecycle(self, run: Run) -> VideoResult:
+        ctx: RunContext = run.context
+        try:
+            native: Any = None
+            if run.ref is None:
+                # Pure and local: done before taking a slot, so a freed slot is reused at once.
+                native = await ctx.call("prepare", ctx.normalized.request)
+            if not run.holding_slot:
+                await self.limits.acquire_slot(ctx.name)
+                run.holding_slot = True
+            if run.ref is None:
+                await submit(self, run, native)
+            state = await poll_until_done(self, run)
+            self._release_slot(run)
+            if state.status is TaskStatus.FAILED:
+                # Reported, never submitted again: ``retryable`` only informs the caller.
+                assert state.error is not None
+                err = state.error
+                err.provider = err.provider or ctx.name
+                await self.journal_end(run, JobState.FAILED, error=err.to_dict())
+                raise err
+            if state.status is TaskStatus.CANCELLED:
+                run.cancel_outcome = CancelOutcome.CANCELLED
+                await self.journal_end(run, JobState.CANCELLED)
+                raise Cancelled(
+                    f"job {run.job_id}: the provider reports the task cancelled",
+                    outcome=str(CancelOutcome.CANCELLED),
+                    provider=ctx.name,
+                )
+            assert state.output is not None
+            return await collect(self, run, state.output)
+        except asyncio.CancelledError:
+            if not self._interrupted(run):
+                run.cancel_outcome = await cancel_remote(self, run)
+            raise
+        finally:
+            self._release_slot(run)
+
+    def _release_slot(self, run: Run) -> None:
+        if run.holding_slot:
+            run.holding_slot = False
+            self.limits.release_slot(run.provider)
+
+    # -- waiting and cancelling ----------------------------------------------------------------
+
+    async def wait(self, run: Run) -> VideoResult:
+        """The result of ``run``; cancelling the last waiter of an auto-cancel run cancels it."""
+        run.waiters += 1
+        try:
+            return await asyncio.shield(run.future)
+        except asyncio.CancelledError:
+            if not run.done and run.waiters == 1 and run.auto_cancel:
+                self._request_cancel(run)
+            raise
+        finally:
+            run.waiters -= 1
+
+    def _request_cancel(self, run: Run) -> None:
+        if run.done or run.task is None:
+            return
+        run.cancel_requested = True
+        run.task.cancel()
+
+    async def cancel(self, run: Run) -> CancelOutcome:
+        """Cancel ``run`` and wait for it to end; returns what the provider did."""
+        if run.done:
+            return run.cancel_outcome or CancelOutcome.TOO_LATE
+        self._request_cancel(run)
+        with contextlib.suppress(BaseException):
+            await asyncio.shield(run.future)
+        return run.cancel_outcome or CancelOutcome.UNKNOWN
+
+    # -- shutdown --------------------------------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        """Interrupt every unfinished run (they stay journaled) and stop the scheduler."""
+        self.closing = True
+        pending = [r.task for r in self.runs.values() if r.task is not None and not r.done]
+        pending.extend(self.background)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        self.scheduler.close()
+
+    def close_pools(self) -> None:
+        """Stop the worker pools (the database one after its last write)."""
+        self.workers.shutdown(wait=False, cancel_futures=True)
+        self.finalizers.shutdown(wait=False, cancel_futures=True)
+        self._db.shutdown(wait=True)
+
+
+def _coerce(request: VideoRequest | Mapping[str, Any]) -> VideoRequest:
+    if isinstance(request, VideoRequest):
+        return request
+    if isinstance(request, Mapping):
+        return structure(dict(request), VideoRequest)
+    raise InvalidRequest(f"expected a VideoRequest or a mapping, got {type(request).__name__}")
+
+
+def _task_id(run: Run) -> str | None:
+    return None if run.ref is None else run.ref.task_id

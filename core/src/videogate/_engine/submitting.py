@@ -1,0 +1,114 @@
+"""Submitting a run's task: at most once unless a repeat is provably free, journaled durably."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from videogate._contract.errors import MalformedResponse, RateLimited, VideogateError
+from videogate._contract.events import JobPhase
+from videogate._contract.provider import TaskRef
+from videogate._engine.job import Run
+from videogate._engine.retry import provably_not_created, retry_call, submit_retry_predicate
+from videogate._engine.runcontext import RunContext
+from videogate._state.journal import JobState
+
+if TYPE_CHECKING:
+    from videogate._engine.runner import Runner
+
+__all__ = ["submit", "unstructure_task"]
+
+logger = logging.getLogger("videogate.engine")
+
+T = TypeVar("T")
+
+
+async def submit(runner: Runner, run: Run, native: dict[str, Any]) -> None:
+    """Submit the task of ``run`` (``native`` is the provider's prepared request).
+
+    The row is journaled ``submitting`` first and ``submitted`` with the task id as soon as
+    the provider answers. A failed submit is repeated only when the failure proves nothing
+    was created (or the provider's submit is idempotent).
+    """
+    ctx: RunContext = run.context
+    submitting = attrs.evolve(run.record, state=JobState.SUBMITTING)
+    await runner.in_db(runner.resources.journal.add, submitting)
+    run.record = submitting
+    runner.emit(run, JobPhase.QUEUED, remote=False, message="submitting")
+
+    async def attempt() -> None:
+        await runner.limits.submit_turn(ctx.name)
+        await _complete_even_if_cancelled(_submit_once(runner, run, native))
+
+    def on_retry(exc: BaseException, delay: float) -> None:
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            runner.limits.back_off(ctx.name, exc.retry_after)
+        logger.info("job %s: submit refused (%s); retrying in %.2f s", run.job_id, exc, delay)
+
+    try:
+        await retry_call(
+            attempt,
+            config=runner.config.retry,
+            retry_if=submit_retry_predicate(ctx.provider.capabilities.idempotent_submit),
+            on_retry=on_retry,
+        )
+    except VideogateError as err:
+        if provably_not_created(err) or not err.retryable:
+            await runner.journal_end(run, JobState.FAILED, error=err.to_dict())
+        else:
+            note = (
+                " (the submit may have reached the provider; it was not repeated, so "
+                "nothing is paid twice; check the provider's task list)"
+            )
+            err.message += note
+            err.args = (err.message,)
+            await runner.journal_update(run, error=err.to_dict())
+        raise
+    except asyncio.CancelledError:
+        if run.ref is None:
+            await runner.journal_end(run, JobState.CANCELLED)
+        raise
+
+
+async def _submit_once(runner: Runner, run: Run, native: dict[str, Any]) -> None:
+    ctx: RunContext = run.context
+    run.submits += 1
+    runner.counters["submits"] += 1
+    ref = await ctx.call("submit", native)
+    if not isinstance(ref, TaskRef):
+        raise MalformedResponse(
+            f"{ctx.name}: submit returned {type(ref).__name__}, not a TaskRef",
+            provider=ctx.name,
+        )
+    run.marks["submitted"] = runner.clock()
+    await runner.journal_update(
+        run,
+        state=JobState.SUBMITTED,
+        task=unstructure_task(ref),
+        submitted_at=time.time(),
+    )
+    # Visible (Job.task_id) once durable.
+    run.ref = ref
+
+
+async def _complete_even_if_cancelled(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to its end even if the caller is cancelled meanwhile (a submit in flight
+    must be seen through, or its task id would be lost); then propagate the cancel."""
+    future = asyncio.ensure_future(coro)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await future
+        raise
+
+
+def unstructure_task(ref: TaskRef) -> dict[str, Any]:
+    """JSON form of a task reference."""
+    return {"task_id": ref.task_id, "provider": ref.provider, "data": dict(ref.data)}

@@ -1,0 +1,3 @@
+"""Plugins and configuration: discovering providers through entry points, the registry of
+providers, and ``videogate.toml``.
+"""
