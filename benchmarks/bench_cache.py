@@ -24,7 +24,7 @@ def percentile(samples: list[float], q: float) -> float:
 
 def bench_in_process(workdir: Path) -> str:
     from videogate import Size, VideoRequest, VideoResult, cache_key
-    from videogate._artifacts.storage import FsspecStorage
+    from videogate._artifacts.fsspec_storage import FsspecStorage
     from videogate._state.cache import SqliteCache, cached_result
 
     storage = FsspecStorage(str(workdir / "videos"))

@@ -22,7 +22,7 @@ import urllib.request
 CHILD = r"""
 import os, sys, time
 import psutil
-from videogate._artifacts.storage import FsspecStorage
+from videogate._artifacts.fsspec_storage import FsspecStorage
 
 mode, url, source, endpoint = sys.argv[1:5]
 options = {"endpoint_url": endpoint, "key": "bench", "secret": "bench"} if endpoint else {}

@@ -15,7 +15,7 @@ import av
 import numpy as np
 import pytest
 
-from videogate._artifacts.storage import FsspecStorage
+from videogate._artifacts.fsspec_storage import FsspecStorage
 
 MakeVideo = Callable[..., Path]
 

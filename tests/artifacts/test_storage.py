@@ -11,7 +11,9 @@ import pytest
 
 import videogate
 from videogate import ConfigError, StorageError
-from videogate._artifacts.storage import FsspecStorage, Storage, open_storage
+from videogate._artifacts.backends import open_storage
+from videogate._artifacts.fsspec_storage import FsspecStorage
+from videogate._artifacts.storage import Storage
 from videogate._plugins.config import config_from_dict
 from videogate._plugins.registry import make_plugin_manager
 

@@ -21,7 +21,7 @@ def test_generate_returns_a_probed_stored_video(engine, service):
 def test_a_plugin_storage_backend_wins_over_fsspec(make_engine, service, tmp_path):
     """``register_storage`` of the engine's plugins applies even to a scheme fsspec knows."""
     import videogate
-    from videogate._artifacts.storage import FsspecStorage
+    from videogate._artifacts.fsspec_storage import FsspecStorage
     from videogate._plugins.config import StorageConfig
 
     opened = []

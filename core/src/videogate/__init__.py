@@ -11,9 +11,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from videogate._artifacts.backends import open_storage
     from videogate._artifacts.contact_sheet import contact_sheet
+    from videogate._artifacts.fsspec_storage import FsspecStorage
     from videogate._artifacts.probe import VideoProbe, probe_video
-    from videogate._artifacts.storage import FsspecStorage, Storage, StoredObject, open_storage
+    from videogate._artifacts.storage import Storage, StoredObject
     from videogate._contract.capabilities import Capabilities, NumberRange, ServiceLimits, SizeRule
     from videogate._contract.convert import dumps, from_json, structure, unstructure
     from videogate._contract.errors import (
@@ -218,8 +220,8 @@ _LAZY = {
     "SqliteJournal": "videogate._state.journal",
     "Storage": "videogate._artifacts.storage",
     "StoredObject": "videogate._artifacts.storage",
-    "FsspecStorage": "videogate._artifacts.storage",
-    "open_storage": "videogate._artifacts.storage",
+    "FsspecStorage": "videogate._artifacts.fsspec_storage",
+    "open_storage": "videogate._artifacts.backends",
     "Cache": "videogate._state.cache",
     "SqliteCache": "videogate._state.cache",
     "VideoProbe": "videogate._artifacts.probe",

@@ -123,7 +123,7 @@ def follow(job: Any, args: argparse.Namespace, *, plain: bool = False) -> int:
     """Wait for ``job`` with progress on stderr; Ctrl-C cancels and returns 130."""
     from videogate._cli._progress import ProgressDisplay
     from videogate._contract.errors import Cancelled
-    from videogate._engine.job import cancelled_message
+    from videogate._engine.run import cancelled_message
 
     with ProgressDisplay(force_plain=plain) as display:
         for event in job.events:

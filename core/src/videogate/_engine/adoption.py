@@ -19,16 +19,16 @@ from videogate._contract.normalize import Mode, Normalized
 from videogate._contract.provider import TaskRef
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import ResultWarning, VideoResult
-from videogate._engine.job import Run
+from videogate._engine.run import Run
 from videogate._state.journal import JobRecord, JobState
 
 if TYPE_CHECKING:
-    from videogate._engine.runner import Runner
+    from videogate._engine.services import RunServices
 
 __all__ = ["adopt", "adopt_journaled"]
 
 
-async def adopt_journaled(runner: Runner, job_id: str, timeout: float | None) -> Run:
+async def adopt_journaled(runner: RunServices, job_id: str, timeout: float | None) -> Run:
     """:func:`adopt` the journaled job ``job_id``.
 
     :raises InvalidRequest: no such job.
@@ -39,7 +39,7 @@ async def adopt_journaled(runner: Runner, job_id: str, timeout: float | None) ->
     return await adopt(runner, record, timeout)
 
 
-async def adopt(runner: Runner, record: JobRecord, timeout: float | None = None) -> Run:
+async def adopt(runner: RunServices, record: JobRecord, timeout: float | None = None) -> Run:
     """The run of ``record``: the live one if this engine runs it, else a resumed one.
 
     A record unknown to the journal (one from another engine's JSON) is journaled first; a
@@ -58,7 +58,7 @@ async def adopt(runner: Runner, record: JobRecord, timeout: float | None = None)
     return await _resume(runner, record, timeout)
 
 
-async def _resume(runner: Runner, record: JobRecord, timeout: float | None) -> Run:
+async def _resume(runner: RunServices, record: JobRecord, timeout: float | None) -> Run:
     provider = runner.resources.provider(record.provider)
     normalized = Normalized(
         structure(record.normalized, VideoRequest),

@@ -7,20 +7,20 @@ from typing import TYPE_CHECKING, Any
 
 from videogate._contract.errors import VideogateError
 from videogate._contract.provider import CancelOutcome
-from videogate._engine.job import Run
 from videogate._engine.retry import is_safe_to_retry, retry_call
+from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
 from videogate._state.journal import JobState
 
 if TYPE_CHECKING:
-    from videogate._engine.runner import Runner
+    from videogate._engine.services import RunServices
 
 __all__ = ["cancel_remote"]
 
 logger = logging.getLogger("videogate.engine")
 
 
-async def cancel_remote(runner: Runner, run: Run) -> CancelOutcome:
+async def cancel_remote(runner: RunServices, run: Run) -> CancelOutcome:
     """Ask the provider to stop the task of ``run`` (if any); record what happened."""
     ctx: RunContext = run.context
     if run.ref is None:

@@ -13,19 +13,19 @@ from videogate._contract.normalize import Mode
 from videogate._contract.provider import TaskOutput
 from videogate._contract.result import VideoResult
 from videogate._engine.delivery import build_result
-from videogate._engine.job import Run
+from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
 from videogate._state.journal import JobState
 
 if TYPE_CHECKING:
-    from videogate._engine.runner import Runner
+    from videogate._engine.services import RunServices
 
 __all__ = ["collect"]
 
 logger = logging.getLogger("videogate.engine")
 
 
-async def collect(runner: Runner, run: Run, output: TaskOutput) -> VideoResult:
+async def collect(runner: RunServices, run: Run, output: TaskOutput) -> VideoResult:
     """The result of ``run`` from the task's ``output``.
 
     :func:`videogate._artifacts.finalize.finalize` runs on a finalizer thread (conforming the video
@@ -104,7 +104,7 @@ def artifact_record(artifact: Any) -> dict[str, Any]:
     }
 
 
-def _artifact_phase(runner: Runner, run: Run, phase: JobPhase) -> None:
+def _artifact_phase(runner: RunServices, run: Run, phase: JobPhase) -> None:
     run.marks[str(phase)] = runner.clock()
     if not run.done:
         runner.emit(run, phase)

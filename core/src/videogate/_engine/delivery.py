@@ -9,7 +9,7 @@ from videogate._contract.normalize import Mode
 from videogate._contract.provider import TaskOutput
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import ResultWarning, VideoResult
-from videogate._engine.job import Run
+from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
 
 __all__ = ["build_result", "delivery_warnings"]

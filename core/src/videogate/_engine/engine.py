@@ -25,22 +25,24 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from videogate._contract.normalize import Mode
-from videogate._contract.provider import Provider
+from videogate._contract.provider import CancelOutcome, Provider
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import VideoResult
 from videogate._engine.adoption import adopt, adopt_journaled
-from videogate._engine.job import Job
+from videogate._engine.handle import Job, set_default_host
 from videogate._engine.limits import Limits
 from videogate._engine.loopthread import LoopThread
 from videogate._engine.pacing import PollPolicy
 from videogate._engine.resources import DEFAULT, Resources
+from videogate._engine.run import Run
 from videogate._engine.runner import ProgressCallback, Runner
 from videogate._plugins.config import Config, load_config
 from videogate._plugins.registry import Registry
@@ -105,6 +107,7 @@ class Engine:
         self._lock = threading.Lock()
         self._thread: LoopThread | None = None
         self._closed = False
+        self._host = _Host(self)
 
     def __enter__(self) -> Engine:
         return self
@@ -187,7 +190,7 @@ class Engine:
                 seed=seed,
             )
         )
-        return Job(self, run)
+        return Job(self._host, run)
 
     def submit(
         self,
@@ -214,7 +217,7 @@ class Engine:
                 seed=seed,
             )
         )
-        return Job(self, run)
+        return Job(self._host, run)
 
     async def agenerate(
         self,
@@ -304,7 +307,7 @@ class Engine:
         Finished records give a finished job; ``submitted`` ones are polled (never
         resubmitted).
         """
-        return Job(self, self._loop_thread().run(adopt(self._runner, record)))
+        return Job(self._host, self._loop_thread().run(adopt(self._runner, record)))
 
     async def aresume(self, job_id: str, *, timeout: float | None = None) -> VideoResult:
         """Finish a journaled job by polling its task id (never submitting again).
@@ -329,7 +332,7 @@ class Engine:
         :raises InvalidRequest: no such job.
         """
         run = self._loop_thread().run(adopt_journaled(self._runner, job_id, timeout))
-        return Job(self, run)
+        return Job(self._host, run)
 
     def jobs(self, *, unfinished: bool = False, limit: int | None = None) -> list[JobRecord]:
         """Journaled jobs, newest first."""
@@ -360,6 +363,28 @@ class Engine:
         await asyncio.get_running_loop().run_in_executor(None, self.close)
 
 
+class _Host:
+    """The engine as a :class:`JobHost`: a job's waits and cancels hop onto its loop."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def wait_run(self, run: Run) -> Awaitable[VideoResult]:
+        return self._engine._loop_thread().run_async(self._engine._runner.wait(run))
+
+    def wait_run_future(self, run: Run) -> concurrent.futures.Future[VideoResult]:
+        return self._engine._loop_thread().submit(self._engine._runner.wait(run))
+
+    def cancel_run(self, run: Run) -> Awaitable[CancelOutcome]:
+        return self._engine._loop_thread().run_async(self._engine._runner.cancel(run))
+
+    def cancel_run_blocking(self, run: Run) -> CancelOutcome:
+        return self._engine._loop_thread().run(self._engine._runner.cancel(run))
+
+    def adopt(self, record: JobRecord) -> Job:
+        return self._engine.adopt(record)
+
+
 # -- module-level faces -----------------------------------------------------------------------
 
 _default: Engine | None = None
@@ -385,3 +410,6 @@ def generate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> VideoR
 async def agenerate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> VideoResult:
     """Generate one video with the default engine (see :meth:`Engine.agenerate`)."""
     return await default_engine().agenerate(request, **kwargs)
+
+
+set_default_host(default_engine)

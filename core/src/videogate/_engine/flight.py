@@ -15,12 +15,12 @@ from videogate._contract.events import JobPhase, ProgressEvent
 from videogate._contract.provider import Provider
 from videogate._contract.result import VideoResult
 from videogate._engine.ids import new_job_id
-from videogate._engine.job import Run
+from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
 from videogate._state.journal import JobRecord, JobState
 
 if TYPE_CHECKING:
-    from videogate._engine.runner import Runner
+    from videogate._engine.services import RunServices
 
 __all__ = ["cache_lookup", "cached_run", "join"]
 
@@ -28,7 +28,7 @@ logger = logging.getLogger("videogate.engine")
 
 
 def join(
-    runner: Runner,
+    runner: RunServices,
     key: str,
     listener: Callable[[ProgressEvent], None] | None,
     auto_cancel: bool,
@@ -47,7 +47,7 @@ def join(
     return joined
 
 
-async def cache_lookup(runner: Runner, key: str, provider: Provider) -> VideoResult | None:
+async def cache_lookup(runner: RunServices, key: str, provider: Provider) -> VideoResult | None:
     """The cached result under ``key`` whose video is still in storage, marked ``cached``.
 
     A failing cache or storage is a miss (logged), never an error.
@@ -73,7 +73,7 @@ async def cache_lookup(runner: Runner, key: str, provider: Provider) -> VideoRes
 
 
 def cached_run(
-    runner: Runner,
+    runner: RunServices,
     ctx: RunContext,
     result: VideoResult,
     listener: Callable[[ProgressEvent], None] | None,

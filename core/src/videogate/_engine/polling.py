@@ -8,20 +8,20 @@ from typing import TYPE_CHECKING
 from videogate._contract.errors import MalformedResponse, RateLimited, TaskExpired
 from videogate._contract.events import JobPhase
 from videogate._contract.provider import TaskState, TaskStatus
-from videogate._engine.job import Run
 from videogate._engine.retry import is_safe_to_retry, retry_call
+from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
 from videogate._state.journal import JobState
 
 if TYPE_CHECKING:
-    from videogate._engine.runner import Runner
+    from videogate._engine.services import RunServices
 
 __all__ = ["poll_until_done"]
 
 logger = logging.getLogger("videogate.engine")
 
 
-async def poll_until_done(runner: Runner, run: Run) -> TaskState:
+async def poll_until_done(runner: RunServices, run: Run) -> TaskState:
     """Poll the task of ``run`` until its state is terminal, and return that state.
 
     Intervals come from the scheduler's learned latency; a successful task teaches it.
@@ -85,7 +85,7 @@ async def poll_until_done(runner: Runner, run: Run) -> TaskState:
             runner.emit(run, JobPhase.RUNNING, progress=progress, eta=eta)
 
 
-async def _poll_once(runner: Runner, run: Run) -> TaskState:
+async def _poll_once(runner: RunServices, run: Run) -> TaskState:
     ctx: RunContext = run.context
     await runner.limits.query_turn(ctx.name)
     run.polls += 1

@@ -85,7 +85,7 @@ class Resources:
         with self._lock:
             if namespace not in self._storages:
                 if self._storage is None:
-                    from videogate._artifacts.storage import open_storage
+                    from videogate._artifacts.backends import open_storage
 
                     self._storages[namespace] = open_storage(
                         self.config, namespace, manager=self.registry.manager

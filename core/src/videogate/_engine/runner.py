@@ -7,7 +7,6 @@ import contextlib
 import functools
 import logging
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -17,29 +16,25 @@ import attrs
 
 from videogate._contract.convert import structure, unstructure
 from videogate._contract.errors import (
-    Cancelled,
     InvalidRequest,
     StorageError,
-    Timeout,
     VideogateError,
 )
 from videogate._contract.events import JobPhase, ProgressEvent
 from videogate._contract.normalize import Mode, Normalized, normalize
-from videogate._contract.provider import CancelOutcome, Provider, TaskStatus
+from videogate._contract.provider import CancelOutcome, Provider
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import VideoResult
-from videogate._engine.cancelling import cancel_remote
-from videogate._engine.collect import collect
 from videogate._engine.flight import cache_lookup, cached_run, join
 from videogate._engine.ids import new_job_id
-from videogate._engine.job import Run, cancelled_message, listener_in_loop
+from videogate._engine.lifecycle import ensure_ended, execute
 from videogate._engine.limits import Limits, LocalLimits
 from videogate._engine.pacing import PollPolicy
-from videogate._engine.polling import poll_until_done
 from videogate._engine.resources import Resources
+from videogate._engine.run import Run, listener_in_loop
 from videogate._engine.runcontext import RunContext
 from videogate._engine.scheduler import PollScheduler
-from videogate._engine.submitting import submit
+from videogate._engine.services import ProgressCallback
 from videogate._state.cachekey import cache_key
 from videogate._state.journal import JobRecord, JobState
 
@@ -48,7 +43,6 @@ __all__ = ["ProgressCallback", "Runner"]
 logger = logging.getLogger("videogate.engine")
 
 T = TypeVar("T")
-ProgressCallback = Callable[[ProgressEvent], None]
 
 
 class Runner:
@@ -272,180 +266,8 @@ class Runner:
     def launch(self, run: Run, *, remote: bool, message: str) -> None:
         """Announce ``run`` as queued and run it as a task of the engine loop."""
         self.emit(run, JobPhase.QUEUED, remote=remote, message=message)
-        run.task = asyncio.get_running_loop().create_task(self._execute(run))
-        run.task.add_done_callback(functools.partial(self._ensure_ended, run))
-
-    def _ensure_ended(self, run: Run, task: asyncio.Task[None]) -> None:
-        """Its task is over: the run has ended, or it ends now. A task cancelled before its
-        first step never ran a line of :meth:`_execute`; its waiters must still be told."""
-        self._end_unfinished(run, cancelled=task.cancelled())
-
-    def _end_unfinished(self, run: Run, *, cancelled: bool) -> None:
-        if run.done:
-            return
-        if cancelled:
-            self.finish(run, None, self._cancelled_error(run), JobPhase.CANCELLED)
-            return
-        err = VideogateError(
-            f"internal error: job {run.job_id} stopped without an outcome",
-            provider=run.provider,
-            task_id=_task_id(run),
-        )
-        self.finish(run, None, err, JobPhase.FAILED)
-
-    # -- the run -------------------------------------------------------------------------------
-
-    async def _execute(self, run: Run) -> None:
-        """Run the life of ``run`` under its deadline and end it, once, whatever happens.
-
-        The life runs as a task of its own, so the deadline never depends on it honoring a
-        cancel promptly: on expiry (or a cancel) it is cancelled, and given
-        :attr:`cleanup_grace` seconds to see an in-flight submit through and cancel the
-        task at the provider. Past that the run ends anyway (cancel outcome ``unknown``,
-        resumable) while the cleanup goes on in the background.
-        """
-        ctx: RunContext = run.context
-        life = asyncio.get_running_loop().create_task(self._lifecycle(run))
-        deadline = asyncio.timeout(run.timeout)
-        try:
-            try:
-                async with deadline:
-                    result = await asyncio.shield(life)
-            except TimeoutError:
-                if not deadline.expired():
-                    err = VideogateError(f"{ctx.name}: unexpected timeout", provider=ctx.name)
-                    await self._fail(run, err)
-                    return
-                await self._stop(run, life)
-                if self._delivered(run, life):
-                    return
-                outcome = run.cancel_outcome or CancelOutcome.CANCELLED
-                text = (
-                    f"job {run.job_id} did not finish within {run.timeout:g} s; cancel: {outcome}"
-                )
-                if outcome is not CancelOutcome.CANCELLED and (
-                    run.ref is not None or not life.done()
-                ):
-                    text += f"; it stays resumable: videogate resume {run.job_id}"
-                await self._fail(run, Timeout(text, provider=ctx.name, task_id=_task_id(run)))
-            except asyncio.CancelledError:
-                await self._stop(run, life)
-                if not self._delivered(run, life):
-                    self.finish(run, None, self._cancelled_error(run), JobPhase.CANCELLED)
-            except VideogateError as err:
-                await self._fail(run, err)
-            except Exception as exc:
-                logger.exception("job %s: internal error", run.job_id)
-                await self._fail(
-                    run,
-                    VideogateError(
-                        f"internal error: {type(exc).__name__}: {exc}", provider=ctx.name
-                    ),
-                )
-            else:
-                self.finish(run, result, None, JobPhase.DONE)
-        finally:
-            # Stopped while ending (a second cancel, a failing journal): end it now.
-            stopped_by = sys.exc_info()[1]
-            self._end_unfinished(run, cancelled=isinstance(stopped_by, asyncio.CancelledError))
-
-    async def _stop(self, run: Run, life: asyncio.Task[VideoResult]) -> None:
-        """Cancel the life of ``run`` and wait at most :attr:`cleanup_grace` for its cleanup
-        (an in-flight submit seen through, the provider's task cancelled)."""
-        life.cancel()
-        await asyncio.wait({life}, timeout=self.cleanup_grace)
-        if not life.done():
-            logger.warning(
-                "job %s: cleanup still running after %.3g s; the job ends now and stays resumable",
-                run.job_id,
-                self.cleanup_grace,
-            )
-            if run.cancel_outcome is None:
-                run.cancel_outcome = CancelOutcome.UNKNOWN
-            self.background.add(life)
-            life.add_done_callback(self.background.discard)
-        else:
-            if not life.cancelled():
-                life.exception()  # retrieved: the run's own error decides
-
-    def _delivered(self, run: Run, life: asyncio.Task[VideoResult]) -> bool:
-        """Whether the life of ``run`` finished with its video after all (then it is
-        delivered: the task is paid for)."""
-        if life.done() and not life.cancelled() and life.exception() is None:
-            self.finish(run, life.result(), None, JobPhase.DONE)
-            return True
-        return False
-
-    def _cancelled_error(self, run: Run) -> Cancelled:
-        if self._interrupted(run):
-            resume = f"; resume it with `videogate resume {run.job_id}`" if run.ref else ""
-            return Cancelled(
-                f"job {run.job_id} interrupted by engine shutdown{resume}",
-                provider=run.provider,
-                task_id=_task_id(run),
-            )
-        outcome = run.cancel_outcome or CancelOutcome.CANCELLED
-        return Cancelled(
-            cancelled_message(run.job_id, outcome),
-            outcome=str(outcome),
-            provider=run.provider,
-            task_id=_task_id(run),
-        )
-
-    def _interrupted(self, run: Run) -> bool:
-        """Whether ``run`` is being stopped by the engine's shutdown, not by a cancel."""
-        return self.closing and not run.cancel_requested
-
-    async def _fail(self, run: Run, err: VideogateError) -> None:
-        if err.task_id is None and run.ref is not None:
-            err.task_id = run.ref.task_id
-        if run.record.state in (JobState.SUBMITTED, JobState.SUBMITTING):
-            await self.journal_update(run, error=err.to_dict())
-        phase = JobPhase.CANCELLED if isinstance(err, Cancelled) else JobPhase.FAILED
-        self.finish(run, None, err, phase)
-
-    async def _lifecycle(self, run: Run) -> VideoResult:
-        ctx: RunContext = run.context
-        try:
-            native: Any = None
-            if run.ref is None:
-                # Pure and local: done before taking a slot, so a freed slot is reused at once.
-                native = await ctx.call("prepare", ctx.normalized.request)
-            if not run.holding_slot:
-                await self.limits.acquire_slot(ctx.name)
-                run.holding_slot = True
-            if run.ref is None:
-                await submit(self, run, native)
-            state = await poll_until_done(self, run)
-            self._release_slot(run)
-            if state.status is TaskStatus.FAILED:
-                # Reported, never submitted again: ``retryable`` only informs the caller.
-                assert state.error is not None
-                err = state.error
-                err.provider = err.provider or ctx.name
-                await self.journal_end(run, JobState.FAILED, error=err.to_dict())
-                raise err
-            if state.status is TaskStatus.CANCELLED:
-                run.cancel_outcome = CancelOutcome.CANCELLED
-                await self.journal_end(run, JobState.CANCELLED)
-                raise Cancelled(
-                    f"job {run.job_id}: the provider reports the task cancelled",
-                    outcome=str(CancelOutcome.CANCELLED),
-                    provider=ctx.name,
-                )
-            assert state.output is not None
-            return await collect(self, run, state.output)
-        except asyncio.CancelledError:
-            if not self._interrupted(run):
-                run.cancel_outcome = await cancel_remote(self, run)
-            raise
-        finally:
-            self._release_slot(run)
-
-    def _release_slot(self, run: Run) -> None:
-        if run.holding_slot:
-            run.holding_slot = False
-            self.limits.release_slot(run.provider)
+        run.task = asyncio.get_running_loop().create_task(execute(self, run))
+        run.task.add_done_callback(functools.partial(ensure_ended, self, run))
 
     # -- waiting and cancelling ----------------------------------------------------------------
 

@@ -14,13 +14,13 @@ import attrs
 from videogate._contract.errors import MalformedResponse, RateLimited, VideogateError
 from videogate._contract.events import JobPhase
 from videogate._contract.provider import TaskRef
-from videogate._engine.job import Run
 from videogate._engine.retry import provably_not_created, retry_call, submit_retry_predicate
+from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
 from videogate._state.journal import JobState
 
 if TYPE_CHECKING:
-    from videogate._engine.runner import Runner
+    from videogate._engine.services import RunServices
 
 __all__ = ["submit", "unstructure_task"]
 
@@ -29,7 +29,7 @@ logger = logging.getLogger("videogate.engine")
 T = TypeVar("T")
 
 
-async def submit(runner: Runner, run: Run, native: dict[str, Any]) -> None:
+async def submit(runner: RunServices, run: Run, native: dict[str, Any]) -> None:
     """Submit the task of ``run`` (``native`` is the provider's prepared request).
 
     The row is journaled ``submitting`` first and ``submitted`` with the task id as soon as
@@ -76,7 +76,7 @@ async def submit(runner: Runner, run: Run, native: dict[str, Any]) -> None:
         raise
 
 
-async def _submit_once(runner: Runner, run: Run, native: dict[str, Any]) -> None:
+async def _submit_once(runner: RunServices, run: Run, native: dict[str, Any]) -> None:
     ctx: RunContext = run.context
     run.submits += 1
     runner.counters["submits"] += 1

@@ -1,99 +1,60 @@
 """Job handles: :class:`Job` (public) over the engine's internal run state.
 
 A :class:`Job` can be awaited from any thread or event loop: its methods hop onto the
-engine's loop. ``to_json()`` captures everything another process needs to resume it
-(``Job.from_json(text, engine)``): the journal record, never a secret.
+engine's loop through its :class:`JobHost` (the engine). ``to_json()`` captures everything
+another process needs to resume it (``Job.from_json(text, engine)``): the journal record,
+never a secret.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
-import threading
-from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
-
-import attrs
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
 
 from videogate._contract.errors import InvalidRequest, Timeout
 from videogate._contract.events import JobPhase, ProgressEvent
-from videogate._contract.provider import CancelOutcome, TaskRef, TaskState
+from videogate._contract.provider import CancelOutcome
 from videogate._contract.result import VideoResult
-from videogate._engine.observers import call_quietly
+from videogate._engine.run import Listener, Run
 from videogate._state.journal import JobRecord
 
-if TYPE_CHECKING:
-    from videogate._engine.engine import Engine
-
-__all__ = ["Job", "Run"]
-
-Listener = Callable[[ProgressEvent], None]
+__all__ = ["Adopter", "Job", "JobHost", "set_default_host"]
 
 
-@attrs.define(eq=False)
-class Run:
-    """The engine-side state of one job (lives on the engine loop)."""
+class JobHost(Protocol):
+    """What a :class:`Job` needs of the engine that runs it."""
 
-    job_id: str
-    provider: str
-    record: JobRecord
-    future: asyncio.Future[VideoResult]
-    started: float
-    timeout: float | None = None
-    auto_cancel: bool = False
-    context: Any = None
-    phase: JobPhase = JobPhase.QUEUED
-    events: list[ProgressEvent] = attrs.field(factory=list)
-    listeners: list[Listener] = attrs.field(factory=list)
-    task: asyncio.Task[None] | None = None
-    ref: TaskRef | None = None
-    terminal: TaskState | None = None
-    cancel_requested: bool = False
-    cancel_outcome: CancelOutcome | None = None
-    holding_slot: bool = False
-    waiters: int = 0
-    submits: int = 0
-    polls: int = 0
-    marks: dict[str, float] = attrs.field(factory=dict)
-    lock: threading.Lock = attrs.field(factory=threading.Lock)
+    def wait_run(self, run: Run) -> Awaitable[VideoResult]:
+        """The result of ``run``, awaitable on the caller's loop."""
 
-    @property
-    def done(self) -> bool:
-        """Whether the job has ended (any way)."""
-        return self.future.done()
+    def wait_run_future(self, run: Run) -> concurrent.futures.Future[VideoResult]:
+        """The result of ``run`` as a thread-safe future."""
 
-    def publish(self, event: ProgressEvent) -> None:
-        """Record ``event`` and hand it to every listener."""
-        with self.lock:
-            self.events.append(event)
-            self.phase = event.phase
-            listeners = list(self.listeners)
-        for listener in listeners:
-            call_quietly(listener, event)
+    def cancel_run(self, run: Run) -> Awaitable[CancelOutcome]:
+        """Cancel ``run``, awaitable on the caller's loop."""
 
-    def subscribe(self, listener: Listener) -> list[ProgressEvent]:
-        """Add a listener; returns the events it missed (atomically with the subscription)."""
-        with self.lock:
-            self.listeners.append(listener)
-            return list(self.events)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        """Remove a listener (no error if absent)."""
-        with self.lock:
-            if listener in self.listeners:
-                self.listeners.remove(listener)
+    def cancel_run_blocking(self, run: Run) -> CancelOutcome:
+        """Cancel ``run`` and block until it ended."""
 
 
-def listener_in_loop(callback: Listener, loop: asyncio.AbstractEventLoop | None) -> Listener:
-    """``callback`` delivered on ``loop`` (thread-safe, in order); as is when ``None``."""
-    if loop is None:
-        return callback
+class Adopter(Protocol):
+    """An engine that can resume a journaled job (what :meth:`Job.from_json` needs)."""
 
-    def deliver(event: ProgressEvent) -> None:
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(call_quietly, callback, event)
+    def adopt(self, record: JobRecord) -> Job:
+        """A handle on the journaled job ``record``, resumed without submitting again."""
 
-    return deliver
+
+_default_host: Callable[[], Adopter] | None = None
+
+
+def set_default_host(factory: Callable[[], Adopter]) -> None:
+    """Name the engine :meth:`Job.from_json` resumes on when it is given none (the engine
+    module names its default engine when it is imported)."""
+    global _default_host
+    _default_host = factory
 
 
 class Job:
@@ -103,8 +64,8 @@ class Job:
     process with :meth:`from_json`.
     """
 
-    def __init__(self, engine: Engine, run: Run) -> None:
-        self._engine = engine
+    def __init__(self, host: JobHost, run: Run) -> None:
+        self._host = host
         self._run = run
 
     def __repr__(self) -> str:
@@ -182,7 +143,7 @@ class Job:
             keeps running.
         :raises VideogateError: the job's failure (:class:`Cancelled` if it was cancelled).
         """
-        waiting = self._engine._loop_thread().run_async(self._engine._runner.wait(self._run))
+        waiting = self._host.wait_run(self._run)
         if timeout is None:
             return await waiting
         try:
@@ -199,11 +160,11 @@ class Job:
 
         A job that was not ``cancelled`` at the provider stays resumable in the journal.
         """
-        return await self._engine._loop_thread().run_async(self._engine._runner.cancel(self._run))
+        return await self._host.cancel_run(self._run)
 
     def wait(self, timeout: float | None = None) -> VideoResult:
         """Blocking :meth:`result`."""
-        future = self._engine._loop_thread().submit(self._engine._runner.wait(self._run))
+        future = self._host.wait_run_future(self._run)
         try:
             return future.result(timeout)
         except TimeoutError:
@@ -216,7 +177,7 @@ class Job:
 
     def cancel_sync(self) -> CancelOutcome:
         """Blocking :meth:`cancel`."""
-        return self._engine._loop_thread().run(self._engine._runner.cancel(self._run))
+        return self._host.cancel_run_blocking(self._run)
 
     def to_json(self) -> str:
         """JSON text another process can resume from (see :meth:`from_json`)."""
@@ -224,7 +185,7 @@ class Job:
         return json.dumps({"videogate_job": 1, "record": record}, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str | bytes, engine: Engine | None = None) -> Job:
+    def from_json(cls, text: str | bytes, engine: Adopter | None = None) -> Job:
         """Rebuild a job handle from :meth:`to_json` output and resume it on ``engine``
         (default: the module's default engine). Never submits again.
 
@@ -236,21 +197,9 @@ class Job:
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidRequest(f"not a serialized videogate job: {exc}") from None
         if engine is None:
-            from videogate._engine.engine import default_engine
-
-            engine = default_engine()
+            if _default_host is None:
+                raise InvalidRequest(
+                    "no engine to resume the job on: pass engine=videogate.Engine()"
+                )
+            engine = _default_host()
         return engine.adopt(record)
-
-
-def cancelled_message(job_id: str, outcome: CancelOutcome) -> str:
-    """What a cancel achieved, in words a user can act on."""
-    resume = f"; collect the result later with `videogate resume {job_id}`"
-    return {
-        CancelOutcome.CANCELLED: f"job {job_id} cancelled; the provider stopped the task",
-        CancelOutcome.TOO_LATE: f"job {job_id} cancelled locally, but the provider keeps "
-        "running the task (too late to cancel)" + resume,
-        CancelOutcome.NOT_SUPPORTED: f"job {job_id} cancelled locally; the provider cannot "
-        "cancel tasks" + resume,
-        CancelOutcome.UNKNOWN: f"job {job_id} cancelled locally; the cancel request failed, "
-        "so the task may still run" + resume,
-    }[outcome]
