@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from videogate._cli import main
 from videogate._engine.engine import Engine
 from videogate._plugins.registry import load_registry
 
+VIDEOGATE = str(Path(sys.executable).with_name("videogate"))
 ARGS = ["generate", "--prompt", "a lake", "--duration", "1", "--fps", "8", "--size", "64x48"]
 
 
@@ -155,3 +157,28 @@ def test_ctrl_c_cancels_cleanly_and_exits_130(tmp_path, mode, said):
     assert child.returncode == 130, err
     assert said in err
     assert FakeService(tmp_path / "svc", path=state).counts["accepted"] == 1
+
+
+def test_contract_test_runs_the_suite_on_an_installed_provider(tmp_path):
+    """``videogate contract-test kenburns`` runs the suite in a child pytest and passes."""
+    out = subprocess.run(
+        [VIDEOGATE, "contract-test", "kenburns", "--", "-q", "-k", "cache_key"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert re.search(r"\d+ passed", out.stdout), out.stdout
+
+
+def test_contract_test_of_an_unknown_provider_fails(tmp_path):
+    out = subprocess.run(
+        [VIDEOGATE, "contract-test", "no-such-provider"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert out.returncode != 0
+    assert "no-such-provider" in out.stdout + out.stderr

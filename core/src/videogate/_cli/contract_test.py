@@ -1,7 +1,7 @@
 """``videogate contract-test NAME``: run the contract suite on an installed provider.
 
-Runs pytest in-process with ``--videogate-provider NAME`` (needs videogate-contracts); extra
-arguments after ``--`` go to pytest (``-- -k cache -x``).
+Runs pytest in a child process (core never imports it) with ``--videogate-provider NAME``
+(needs videogate-contracts); extra arguments after ``--`` go to pytest (``-- -k cache -x``).
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    import pytest
+    import subprocess
 
     extra = [a for a in args.pytest_args if a != "--"]
     argv = ["--videogate-provider", args.name, "-p", "no:cacheprovider", "-rs", *extra]
     if args.profile:
         argv += ["--videogate-profile", args.profile]
-    return int(pytest.main(argv))
+    return subprocess.call([sys.executable, "-m", "pytest", *argv])

@@ -57,7 +57,7 @@ class ApiRoutes(RequestHandler):
             self._error(refusal.status, refusal.code, refusal.message)
             return
         emulator.counters.ignored(set(spec.ignored))
-        task = emulator._create_task(spec)
+        task = emulator.create_task(spec)
         emulator.counters.bump("submissions")
         record["task_id"] = task.task_id
         if self._pending_reset:
@@ -81,7 +81,7 @@ class ApiRoutes(RequestHandler):
         if task is None:
             payload["output"] = {"task_id": task_id, "task_status": "UNKNOWN"}
         else:
-            output, usage = emulator._task_output(task)
+            output, usage = emulator.task_output(task)
             payload["output"] = output
             if usage is not None:
                 payload["usage"] = usage

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from videogate_wan.emulator._server import Emulator
+    from videogate_wan.emulator._backend import Backend
 
 __all__ = [
     "API",
@@ -36,11 +36,11 @@ _RATE_LIMITED: Final = "Requests rate limit exceeded, please try again later."
 
 
 class Server(ThreadingHTTPServer):
-    """The threaded HTTP server of one :class:`Emulator`."""
+    """The threaded HTTP server of one :class:`Backend`."""
 
     daemon_threads = True
 
-    def __init__(self, emulator: Emulator, handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(self, emulator: Backend, handler: type[BaseHTTPRequestHandler]) -> None:
         self.emulator = emulator
         super().__init__((emulator.host, emulator.port), handler)
 
@@ -60,7 +60,7 @@ class RequestHandler(BaseHTTPRequestHandler):
     _pending_reset: bool
 
     @property
-    def emulator(self) -> Emulator:
+    def emulator(self) -> Backend:
         server = self.server
         assert isinstance(server, Server)
         return server.emulator
@@ -116,7 +116,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _throttled(self, kind: str) -> bool:
         """Answer 429 when ``kind`` (``submit`` or ``query``) is over the service's rate."""
-        if not self.emulator._over_limit(kind):
+        if not self.emulator.over_limit(kind):
             return False
         self._error(429, "Throttling.RateQuota", _RATE_LIMITED, {"Retry-After": "1"})
         return True

@@ -41,7 +41,7 @@ class OssRoutes(RequestHandler):
         if task is None or task.status(now()) != "SUCCEEDED":
             self._oss_error(404, "NoSuchKey", "The specified key does not exist.")
             return
-        data = Path(emulator._render(task)).read_bytes()
+        data = Path(emulator.render(task)).read_bytes()
         emulator.counters.bump("video_downloads")
         self._send(200, data, "video/mp4")
 

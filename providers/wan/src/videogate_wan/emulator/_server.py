@@ -176,7 +176,7 @@ class Emulator:
 
     # -- behaviour ---------------------------------------------------------------------------
 
-    def _over_limit(self, kind: str) -> bool:
+    def over_limit(self, kind: str) -> bool:
         if not self.enforce_limits:
             return False
         cap = 5 if kind == "submit" else 20
@@ -190,7 +190,7 @@ class Emulator:
             window.append(moment)
             return False
 
-    def _render(self, task: Task) -> str:
+    def render(self, task: Task) -> str:
         with task.lock:
             if task.video_path is None:
                 assert self._work_dir is not None
@@ -209,7 +209,7 @@ class Emulator:
                 task.video_path = str(path)
             return task.video_path
 
-    def _task_output(self, task: Task) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    def task_output(self, task: Task) -> tuple[dict[str, Any], dict[str, Any] | None]:
         moment = now()
         status = task.status(moment)
         if moment - task.created > self.task_ttl:
@@ -222,7 +222,7 @@ class Emulator:
             output["scheduled_time"] = service_time(task.created_wall + task.pending_seconds)
         usage = None
         if status == "SUCCEEDED":
-            self._render(task)
+            self.render(task)
             end = task.end_wall()
             output["end_time"] = service_time(end)
             output["orig_prompt"] = task.prompt
@@ -247,7 +247,7 @@ class Emulator:
             output["end_time"] = service_time(task.end_wall())
         return output, usage
 
-    def _create_task(self, spec: SubmitSpec) -> Task:
+    def create_task(self, spec: SubmitSpec) -> Task:
         scale = self.time_scale
         width, height = spec.image_size or (16, 9)
         size = output_size(spec.resolution, width / height)
