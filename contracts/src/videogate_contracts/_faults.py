@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from videogate import Capabilities, VideogateError
@@ -53,6 +54,10 @@ def check_error(kind: str, where: str, error: VideogateError | None, caps: Capab
         )
 
 
+#: A message that is one CamelCase (possibly dotted) name: ``TimeoutError``, ``httpx.ReadTimeout``.
+_IDENTIFIER = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z0-9_]*")
+
+
 def _class_names(error: BaseException) -> set[str]:
     names: set[str] = set()
     current: BaseException | None = error
@@ -67,8 +72,8 @@ def check_message(error: VideogateError, where: str) -> None:
     of an exception class (``"TimeoutError"``, ``"ReadTimeout()"``)."""
     text = error.message.strip()
     assert text, f"error messages are meaningful: {where}: the message is empty"
-    bare = text.removesuffix("()").rstrip(":").strip().lower()
-    assert bare not in _class_names(error), (
+    bare = text.removesuffix("()").rstrip(":").strip()
+    assert not (_IDENTIFIER.fullmatch(bare) or bare.lower() in _class_names(error)), (
         f"error messages are meaningful: {where}: the message is only {text!r}, a class name "
         "(fix: say what happened, e.g. 'the service did not answer within 30 s')"
     )
