@@ -28,6 +28,9 @@ __all__ = ["ContractContext", "RawEscape", "settle"]
 
 T = TypeVar("T")
 
+#: Transient poll errors :meth:`ContractContext.run_task` retries before giving up.
+_POLL_RETRIES = 3
+
 #: Fixed seed given to normalize() so that prepared parameters are reproducible.
 NORMALIZE_SEED = 1234
 
@@ -161,14 +164,22 @@ class ContractContext:
     def run_task(
         self, provider: Provider, native: dict[str, Any]
     ) -> tuple[TaskRef | None, TaskState | None, VideogateError | None]:
-        """Submit, then poll until a terminal state or an error (with a deadline)."""
+        """Submit, then poll until a terminal state or an error (with a deadline); a few
+        transient poll errors are retried, as the engine would."""
         task, error = settle(provider, lambda: provider.submit(native))
         if error is not None or task is None:
             return task, None, error
         deadline = time.monotonic() + self.task_deadline
         delay = 0.005
+        transient = 0
         while True:
             state, error = settle(provider, lambda: provider.poll(task))
+            if error is not None and error.retryable and transient < _POLL_RETRIES:
+                # As the engine does: a transient poll error (a slow answer under load) is
+                # retried, never a reason to submit again.
+                transient += 1
+                time.sleep(0.1 * transient)
+                continue
             if error is not None or state is None:
                 return task, None, error
             if state.status.terminal:
