@@ -13,7 +13,7 @@ import itertools
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar
@@ -352,6 +352,8 @@ class ReferenceDouble:
     """The :class:`~videogate_contracts.ServiceDouble` of the reference provider."""
 
     supported_faults: frozenset[str] = frozenset(Fault)
+    #: Every core fault is produced: nothing to opt out of.
+    fault_opt_outs: Mapping[str, str] = {}
     scriptable: frozenset[str] = frozenset(STATUS_STEPS) | frozenset(TRANSIENT_FAULTS)
     provider_class: type[ReferenceProvider] = ReferenceProvider
 
@@ -370,6 +372,23 @@ class ReferenceDouble:
 
     def fault(self, kind: str, *, on: str = "submit", **params: Any) -> None:
         self.service.fault(Fault(kind), on, params)
+
+    def received(self) -> list[dict[str, Any]]:
+        """What the service got for each task, in the request's vocabulary."""
+        return [
+            {
+                "prompt": task.native["prompt"],
+                "negative_prompt": task.native["negative_prompt"],
+                "duration": task.native["duration"],
+                "fps": task.native["fps"],
+                "size": Size.parse(task.native["size"]),
+                "seed": task.native["seed"],
+                "motion_strength": task.native["motion_strength"],
+                "reference_image": task.native["image_sha256"],
+                "options": {"style": task.native["style"]} if task.native["style"] else {},
+            }
+            for task in list(self.service.tasks.values())
+        ]
 
     def make_provider(self, *, api_key: str | None = None) -> Provider:
         return self.provider_class(self.service, api_key=api_key or "reference-key")

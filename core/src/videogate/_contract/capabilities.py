@@ -7,6 +7,8 @@ The engine checks every request against these *before any I/O* and either refuse
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -17,14 +19,20 @@ __all__ = ["Capabilities", "NumberRange", "ServiceLimits", "SizeRule"]
 _EPS = 1e-9
 
 
+def _sorted_values(values: Iterable[float]) -> tuple[float, ...]:
+    return tuple(sorted({float(v) for v in values}))
+
+
 @attrs.frozen
 class NumberRange:
     """An inclusive range ``minimum..maximum``, optionally on a grid of ``step`` from
-    ``minimum``. ``NumberRange(30, 30)`` is a fixed value."""
+    ``minimum``, or a discrete set of ``values`` (build it with :meth:`of`).
+    ``NumberRange(30, 30)`` is a fixed value."""
 
     minimum: float
     maximum: float
     step: float | None = None
+    values: tuple[float, ...] = attrs.field(default=(), converter=_sorted_values)
 
     def __attrs_post_init__(self) -> None:
         if not (math.isfinite(self.minimum) and math.isfinite(self.maximum)):
@@ -33,6 +41,21 @@ class NumberRange:
             raise ValueError(f"NumberRange minimum {self.minimum} > maximum {self.maximum}")
         if self.step is not None and not self.step > 0:
             raise ValueError("NumberRange step must be > 0")
+        if self.values:
+            if self.step is not None:
+                raise ValueError("NumberRange takes a step or a set of values, not both")
+            if not all(math.isfinite(v) for v in self.values):
+                raise ValueError("NumberRange values must be finite")
+            if (self.values[0], self.values[-1]) != (self.minimum, self.maximum):
+                raise ValueError("NumberRange values must run from minimum to maximum")
+
+    @classmethod
+    def of(cls, *values: float) -> NumberRange:
+        """A discrete set: ``NumberRange.of(12, 25)`` allows exactly 12 and 25."""
+        ordered = _sorted_values(values)
+        if not ordered:
+            raise ValueError("NumberRange.of needs at least one value")
+        return cls(ordered[0], ordered[-1], values=ordered)
 
     @property
     def fixed(self) -> bool:
@@ -43,6 +66,8 @@ class NumberRange:
         """Whether ``value`` is allowed exactly."""
         if value < self.minimum - _EPS or value > self.maximum + _EPS:
             return False
+        if self.values:
+            return any(abs(value - v) < 1e-6 for v in self.values)
         if self.step is None:
             return True
         k = (value - self.minimum) / self.step
@@ -50,6 +75,8 @@ class NumberRange:
 
     def nearest(self, value: float) -> float:
         """The allowed value closest to ``value`` (ties go up)."""
+        if self.values:
+            return min(self.values, key=lambda v: (abs(v - value), -v))
         clamped = min(max(value, self.minimum), self.maximum)
         if self.step is None:
             return clamped
@@ -60,9 +87,11 @@ class NumberRange:
         return round(candidate, 9)
 
     def describe(self) -> str:
-        """Human text: ``30``, ``2..15 step 1``, ``1..60``."""
+        """Human text: ``30``, ``2..15 step 1``, ``1..60``, ``12, 25``."""
         if self.fixed:
             return f"{self.minimum:g}"
+        if self.values:
+            return ", ".join(f"{v:g}" for v in self.values)
         text = f"{self.minimum:g}..{self.maximum:g}"
         return f"{text} step {self.step:g}" if self.step else text
 
@@ -183,6 +212,13 @@ class ServiceLimits:
     queries_per_second: float | None = None
 
 
+def _option_pairs(
+    values: Mapping[str, Iterable[Any]] | Iterable[tuple[str, Iterable[Any]]],
+) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    items = values.items() if isinstance(values, Mapping) else values
+    return tuple((str(name), tuple(examples)) for name, examples in items)
+
+
 @attrs.frozen(kw_only=True)
 class Capabilities:
     """A static description of what a provider can honor.
@@ -197,6 +233,9 @@ class Capabilities:
     :ivar prompt_max_chars: longest prompt accepted, if limited.
     :ivar negative_prompt_max_chars: longest negative prompt accepted, if limited.
     :ivar options: names of the provider options read from ``request.options[namespace]``.
+    :ivar option_values: values of provider options (``{"audio": (True, False)}``): all the
+        allowed ones when the set is closed, else at least one example; the contract suite
+        sends them. Given as a mapping, kept as ``(name, values)`` pairs.
     :ivar limits: the service's per-account limits.
     :ivar can_cancel: whether ``cancel`` can ever stop a task.
     :ivar idempotent_submit: whether repeating a submit never creates a second paid task.
@@ -220,3 +259,17 @@ class Capabilities:
     idempotent_submit: bool = False
     typical_latency: float | None = None
     output_seed_echoed: bool = False
+    option_values: tuple[tuple[str, tuple[Any, ...]], ...] = attrs.field(
+        default=(), converter=_option_pairs
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for name, values in self.option_values:
+            if name not in self.options:
+                raise ValueError(f"option_values names {name!r}, which is not in options")
+            if not values:
+                raise ValueError(f"option_values[{name!r}] must give at least one value")
+
+    def values_of(self, option: str) -> tuple[Any, ...]:
+        """The declared values (or examples) of provider option ``option`` (may be empty)."""
+        return dict(self.option_values).get(option, ())

@@ -58,6 +58,7 @@ def capabilities_for(workers: int = DEFAULT_WORKERS) -> Capabilities:
         idempotent_submit=True,
         typical_latency=None,
         output_seed_echoed=True,
+        option_values={"fit": ("crop", "pad")},
     )
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "MODEL",
     "NAMESPACE",
     "OPTIONS",
+    "OPTION_VALUES",
     "RESOLUTIONS",
     "WAN_CAPABILITIES",
     "capabilities_for",
@@ -37,6 +38,13 @@ _CANONICAL: Final[dict[str, Size]] = {"720P": Size(1280, 720), "1080P": Size(192
 
 #: Provider options read from ``request.options["wan"]``.
 OPTIONS: Final = ("audio", "audio_url", "prompt_extend", "resolution", "shot_type", "watermark")
+
+#: Values of the boolean options (the contract suite sends each).
+OPTION_VALUES: Final = {
+    "audio": (True, False),
+    "prompt_extend": (True, False),
+    "watermark": (True, False),
+}
 
 #: Relative slack within which a requested pixel count counts as a tier: the service keeps
 #: the image's aspect and rounds each side to 16 px, which moves the total by a few percent.
@@ -74,6 +82,7 @@ def capabilities_for(resolutions: tuple[str, ...] = ("720P", "1080P")) -> Capabi
         idempotent_submit=False,
         typical_latency=120.0,
         output_seed_echoed=False,
+        option_values=OPTION_VALUES,
     )
 
 
