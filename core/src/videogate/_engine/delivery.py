@@ -42,6 +42,7 @@ def build_result(
         cached=False,
         timings=_timings(run, artifact, clock),
         warnings=tuple(warnings),
+        job_id=run.job_id,
     )
 
 
