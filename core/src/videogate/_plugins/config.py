@@ -418,7 +418,7 @@ def config_from_dict(
 
 
 def _keys(table: Mapping[str, Any]) -> list[str]:
-    keys = []
+    keys: list[str] = []
     for key, value in table.items():
         if key == "providers" and isinstance(value, Mapping):
             keys.extend(f"providers.{name}" for name in value)
