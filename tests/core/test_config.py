@@ -146,7 +146,9 @@ def test_user_file_is_a_layer_under_the_project_file(tmp_path, monkeypatch):
 
 def test_unknown_keys_suggest_the_closest(tmp_path):
     write(tmp_path / "videogate.toml", "[cache]\nenable = true\n")
-    with pytest.raises(ConfigError, match=r"cache.enable in .*videogate.toml.*did you mean 'enabled'"):
+    with pytest.raises(
+        ConfigError, match=r"cache.enable in .*videogate.toml.*did you mean 'enabled'"
+    ):
         load_config()
     write(tmp_path / "videogate.toml", 'defualt_provider = "x"\n')
     with pytest.raises(ConfigError, match="did you mean 'default_provider'"):

@@ -8,6 +8,12 @@ from typing import Any
 
 from videogate._cli._common import add_config_argument
 
+EXAMPLES = """
+  videogate cache stats
+  videogate cache get 4482f2fef38949e9aec7e43b08f8050eafea5ffbd2995d8af900c67b90fed591
+  videogate cache clear              # stored videos are kept
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""

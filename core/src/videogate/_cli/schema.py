@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 
+EXAMPLES = """
+  videogate schema                   # request and result, for an agent's tool definition
+  videogate schema --part request
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
