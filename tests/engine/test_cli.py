@@ -230,3 +230,10 @@ def test_output_flag_copies_to_a_file_or_into_a_folder(cli, capsys, tmp_path):
         saved.parent == tmp_path / "folder"
         and saved.read_bytes() == Path(data["video_url"].removeprefix("file://")).read_bytes()
     )
+
+
+def test_timings_total_covers_every_phase(cli, capsys):
+    assert main([*ARGS, "--json", "--seed", "11"]) == 0
+    timings = json.loads(capsys.readouterr().out)["timings"]
+    phases = ("queued", "running", "downloading", "storing")
+    assert timings["total"] + 1e-6 >= max(timings[p] for p in phases)
