@@ -29,6 +29,11 @@ def _isolated_environment(tmp_path, monkeypatch):
         "DASHSCOPE_HTTP_BASE_URL",
         "ALIBABA_CLOUD_PROFILE",
         "ALIBABA_CLOUD_CREDENTIALS_FILE",
+        "VIDEOGATE_CONFIG_DIR",
+        "VIDEOGATE_STATE_DIR",
+        "VIDEOGATE_LOG",
+        "XDG_CONFIG_HOME",
+        "XDG_STATE_HOME",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "output"))

@@ -33,7 +33,15 @@ def test_every_config_key_is_documented():
     for heading, cls in sections.items():
         body = text.split(f"## `{heading}`")[1].split("\n## ")[0] if heading else text
         for field in attrs.fields(cls):
-            if field.name in ("cache", "storage", "retry", "providers", "source"):
+            if field.name in (
+                "cache",
+                "storage",
+                "retry",
+                "providers",
+                "source",
+                "files",
+                "sources",
+            ):
                 continue
             assert f"| `{field.name}` |" in body, f"{heading or 'top-level'} {field.name}"
 

@@ -19,6 +19,7 @@ REQUEST = {"prompt": "a calm lake", "duration": 1.0, "fps": 8, "size": "64*48"}
 def make_config(tmp_path: Path, **overrides) -> Config:
     values = {
         "output_dir": str(tmp_path / "output"),
+        "state_dir": str(tmp_path / "output"),
         "default_provider": "fake",
         "retry": FAST_RETRY,
         "timeout": 30.0,

@@ -94,6 +94,7 @@ def _engine_for(ctx: ContractContext, tag: str) -> Any:
     config = load_config(
         config_file,
         output_dir=str(workdir / "output"),
+        state_dir=str(workdir / "state"),
         default_provider=ctx.name,
         poll_interval_min=0.001,
         poll_interval_max=0.02,

@@ -11,7 +11,13 @@ __all__ = ["add_config_argument", "report_error"]
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:
     """The ``--config PATH`` flag every command that reads configuration accepts."""
-    parser.add_argument("--config", metavar="PATH", help="videogate.toml to use")
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="PATH",
+        help="videogate.toml to use (default: the nearest one from here upward, then the "
+        "user's; see videogate config path)",
+    )
 
 
 def report_error(exc: BaseException, *, json_output: bool = False) -> int:

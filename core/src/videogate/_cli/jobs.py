@@ -5,10 +5,42 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import Any
 
 from videogate._cli._common import add_config_argument
 
-__all__ = ["configure", "run"]
+__all__ = ["EXAMPLES", "configure", "human_size", "iso_time", "run"]
+
+EXAMPLES = """
+  videogate jobs                   # newest first
+  videogate jobs --unfinished      # what videogate resume would pick up
+  videogate jobs --json --limit 5
+"""
+
+
+def human_size(size: float) -> str:
+    """``42 KB``, ``3.1 MB``: bytes in the largest unit that keeps a number >= 1."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit in ("B", "KB") else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"  # pragma: no cover - the loop returns
+
+
+def iso_time(epoch: float | None) -> str | None:
+    """An epoch time as local ISO 8601 with its offset (``2025-05-01T10:00:00+02:00``)."""
+    from datetime import datetime
+
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
+
+
+def _with_iso_times(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: iso_time(v) if k.endswith("_at") and isinstance(v, int | float) else v
+        for k, v in data.items()
+    }
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -25,33 +57,38 @@ def run(args: argparse.Namespace) -> int:
     from videogate._state.journal import SqliteJournal
 
     config = load_config(args.config)
+    if not config.state_path.is_file():  # a read never creates the database
+        print(json.dumps({"jobs": []}) if args.json else "no jobs")
+        return 0
     journal = SqliteJournal(config.state_path)
     try:
         records = journal.list(unfinished=args.unfinished, limit=args.limit)
     finally:
         journal.close()
     if args.json:
-        print(json.dumps({"jobs": [r.to_dict() for r in records]}, sort_keys=True))
+        jobs = [_with_iso_times(r.to_dict()) for r in records]
+        print(json.dumps({"jobs": jobs}, sort_keys=True))
         return 0
     if not records:
         print("no jobs")
         return 0
+    width = max(10, *(len(r.provider) for r in records))
     for r in records:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.created_at))
         note = "  resumable" if r.resumable else ""
         if r.cancel_outcome:
             note += f"  cancel: {r.cancel_outcome}"
         url = (r.result or {}).get("video_url", "")
-        print(f"{r.job_id}  {when}  {r.provider:<10} {r.state:<10} {r.task_id or '-'}{note}")
+        print(f"{r.job_id}  {when}  {r.provider:<{width}} {r.state:<10} {r.task_id or '-'}{note}")
         if url:
             print(f"    {url}")
             probe = (r.artifact or {}).get("probe")
             if probe:
-                size_mb = (r.artifact or {}).get("size_bytes", 0) / 1e6
+                size = human_size((r.artifact or {}).get("size_bytes", 0))
                 print(
                     f"    {probe['codec']} {probe['width']}x{probe['height']} "
                     f"{probe['fps']:g} fps {probe['duration']:g} s {probe['frames']} frames"
-                    f"{' +audio' if probe['has_audio'] else ''}, {size_mb:.1f} MB, "
+                    f"{' +audio' if probe['has_audio'] else ''}, {size}, "
                     f"sha256 {(r.artifact or {}).get('sha256', '')[:16]}"
                 )
         elif r.error:

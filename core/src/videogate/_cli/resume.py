@@ -13,6 +13,11 @@ from videogate._cli._common import add_config_argument
 
 __all__ = ["configure", "run"]
 
+EXAMPLES = """
+  videogate resume                   # every unfinished job whose process is gone
+  videogate resume 01m89kh7e6qw2nsd  # one job, with progress; Ctrl-C cancels it
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""

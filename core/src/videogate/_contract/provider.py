@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -180,6 +180,10 @@ class ProviderSpec:
     :ivar namespace: the storage namespace (``output/<namespace>/videos``).
     :ivar description: one line for listings.
     :ivar needs_key: whether the provider needs credentials.
+    :ivar key_status: where the provider would find its key, without reading it out: a
+        function ``key_status(options) -> str`` (or its ``"module:attr"`` path, imported when
+        asked) given the entry's options, answering e.g. ``"env $API_KEY"``,
+        ``"file ~/.creds"`` or ``"missing"``; it must never return the key.
     """
 
     name: str
@@ -189,6 +193,26 @@ class ProviderSpec:
     namespace: str | None = None
     description: str = ""
     needs_key: bool = False
+    key_status: str | Callable[[Mapping[str, Any]], str] | None = attrs.field(
+        default=None, eq=False
+    )
+
+    def describe_key(self, options: Mapping[str, Any]) -> str:
+        """Where this provider's key would come from (``"not needed"`` when it needs none)."""
+        if not self.needs_key:
+            return "not needed"
+        if self.key_status is None:
+            return "needed (source unknown)"
+        probe = self.key_status
+        if isinstance(probe, str):
+            import importlib
+
+            module_name, _, attr = probe.partition(":")
+            probe = getattr(importlib.import_module(module_name), attr)
+        try:
+            return str(probe(options))
+        except Exception as exc:
+            return f"unknown ({type(exc).__name__})"
 
     def load_factory(self) -> ProviderFactory:
         """The factory, importing it first when it was given as ``"module:attr"``."""

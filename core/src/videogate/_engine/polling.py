@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from videogate._contract.errors import MalformedResponse, RateLimited, TaskExpired
@@ -11,6 +10,7 @@ from videogate._contract.provider import TaskState, TaskStatus
 from videogate._engine.retry import is_safe_to_retry, retry_call
 from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
+from videogate._logging import get_logger
 from videogate._state.journal import JobState
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["poll_until_done"]
 
-logger = logging.getLogger("videogate.engine")
+logger = get_logger("videogate.engine")
 
 
 async def poll_until_done(runner: RunServices, run: Run) -> TaskState:
@@ -90,9 +90,16 @@ async def _poll_once(runner: RunServices, run: Run) -> TaskState:
     await runner.limits.query_turn(ctx.name)
     run.polls += 1
     runner.counters["polls"] += 1
+    started = runner.clock()
     try:
         state = await ctx.call("poll", run.ref)
     except RateLimited as exc:
+        logger.info(
+            "job %s: poll throttled by %s; pausing its calls %.2f s (Retry-After)",
+            run.job_id,
+            ctx.name,
+            exc.retry_after or 1.0,
+        )
         runner.limits.back_off(ctx.name, exc.retry_after or 1.0)
         raise
     if not isinstance(state, TaskState):
@@ -100,4 +107,12 @@ async def _poll_once(runner: RunServices, run: Run) -> TaskState:
             f"{ctx.name}: poll returned {type(state).__name__}, not a TaskState",
             provider=ctx.name,
         )
+    logger.debug(
+        "job %s: poll %d of task %s: %s (%.3f s)",
+        run.job_id,
+        run.polls,
+        run.ref.task_id if run.ref else "-",
+        state.status,
+        runner.clock() - started,
+    )
     return state

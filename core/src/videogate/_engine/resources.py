@@ -11,6 +11,7 @@ from videogate._contract.capabilities import ServiceLimits
 from videogate._contract.errors import ConfigError, VideogateError
 from videogate._contract.provider import Provider
 from videogate._engine.observers import Observers
+from videogate._plugins.choice import default_provider_name, option_error, unknown_provider
 from videogate._plugins.config import Config
 from videogate._plugins.registry import Registry, load_registry
 from videogate._state.journal import Journal, SqliteJournal
@@ -102,24 +103,27 @@ class Resources:
         :raises UnknownProvider: no such provider is installed.
         :raises ConfigError: its options are wrong (the message names them).
         """
-        name = name or self.config.default_provider
         with self._lock:
+            name = name or self.default_name()
             found = self._providers.get(name)
             if found is not None:
                 return found
             entry = self.config.provider_entry(name)
-            spec = self.registry.get(entry.plugin)
+            registry = self.registry
+            if entry.plugin not in registry.providers and all(
+                b.name != entry.plugin for b in registry.broken
+            ):
+                raise unknown_provider(name, self.config, registry)
+            spec = registry.get(entry.plugin)
+            factory = spec.load_factory()
             try:
-                created = spec.load_factory()(**entry.options)
+                created = factory(**entry.options)
+            except ConfigError as exc:
+                raise option_error(entry, factory, exc) from None
             except VideogateError:
                 raise
             except Exception as exc:
-                raise ConfigError(
-                    f"provider {name!r} (plugin {entry.plugin!r}) could not be created: "
-                    f"{type(exc).__name__}: {exc}",
-                    provider=name,
-                    path=self.config.source,
-                ) from None
+                raise option_error(entry, factory, exc) from None
             if not isinstance(created, Provider):
                 raise ConfigError(
                     f"plugin {entry.plugin!r} produced {type(created).__name__}, not a Provider"
@@ -127,6 +131,12 @@ class Resources:
             self._providers[name] = created
             self._owned_providers.add(name)
             return created
+
+    def default_name(self) -> str:
+        """The provider used when none is named (see :func:`default_provider_name`)."""
+        if self.config.default_provider in self._providers:
+            return self.config.default_provider
+        return default_provider_name(self.config, self.registry)
 
     def limits_of(self, name: str) -> ServiceLimits:
         """The account limits the provider ``name`` declares."""

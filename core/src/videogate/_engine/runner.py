@@ -201,7 +201,7 @@ class Runner:
         if self.closing:
             raise RuntimeError("this videogate Engine is closing")
         req = _coerce(request)
-        name = provider or self.config.default_provider
+        name = provider or self.resources.default_name()
         prov = self.resources.provider(name)
         plugin = self.resources.plugin_of(name, prov)
         chosen = Mode.parse(mode if mode is not None else self.config.mode)

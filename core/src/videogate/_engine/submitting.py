@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,6 +16,7 @@ from videogate._contract.provider import TaskRef
 from videogate._engine.retry import provably_not_created, retry_call, submit_retry_predicate
 from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
+from videogate._logging import get_logger
 from videogate._state.journal import JobState
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["submit", "unstructure_task"]
 
-logger = logging.getLogger("videogate.engine")
+logger = get_logger("videogate.engine")
 
 T = TypeVar("T")
 
@@ -80,6 +80,7 @@ async def _submit_once(runner: RunServices, run: Run, native: dict[str, Any]) ->
     ctx: RunContext = run.context
     run.submits += 1
     runner.counters["submits"] += 1
+    started = runner.clock()
     ref = await ctx.call("submit", native)
     if not isinstance(ref, TaskRef):
         raise MalformedResponse(
@@ -87,6 +88,13 @@ async def _submit_once(runner: RunServices, run: Run, native: dict[str, Any]) ->
             provider=ctx.name,
         )
     run.marks["submitted"] = runner.clock()
+    logger.info(
+        "job %s: submitted to %s, task %s (%.3f s)",
+        run.job_id,
+        ctx.name,
+        ref.task_id,
+        run.marks["submitted"] - started,
+    )
     await runner.journal_update(
         run,
         state=JobState.SUBMITTED,

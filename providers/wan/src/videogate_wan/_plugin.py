@@ -23,6 +23,7 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             namespace=NAMESPACE,
             description="Alibaba Cloud Model Studio wan2.6-i2v-flash image-to-video (DashScope)",
             needs_key=True,
+            key_status="videogate_wan._key_status:key_status",
         )
     )
 
