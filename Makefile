@@ -39,7 +39,7 @@ demo: .venv/.demo-synced
 	@echo "videogate is installed in $(CURDIR)/.venv/bin: run 'source .venv/bin/activate' to put it"
 	@echo "on PATH here, or install it for your user (README, Install): uv tool install ./core --with ./providers/kenburns"
 
-test: lint typecheck pytest docs wheels
+test: lint typecheck docs wheels pytest
 
 lint: sync
 	$(RUN) ruff check .
