@@ -51,7 +51,7 @@ def _scaled_sleep() -> None:
     from dashscope.client import base_api
 
     real = time.sleep
-    shim = types.SimpleNamespace(**{n: getattr(time, n) for n in dir(time) if not n[0] == "_"})
+    shim = types.SimpleNamespace(**{n: getattr(time, n) for n in dir(time) if n[0] != "_"})
     shim.sleep = lambda seconds: real(seconds * SCALE)
     base_api.time = shim  # type: ignore[attr-defined]
 
@@ -135,10 +135,10 @@ def run_cli(emu: Emulator, state: Path, image: Path, duration: int, tag: str) ->
     }
 
     def one(i: int) -> None:
+        args = ["--prompt", f"{tag} cli {i}", "--duration", str(duration), "--fps", "30"]
+        size = ["--size", "1280*720", "--json"]
         done = subprocess.run(
-            [str(VIDEOGATE), "generate", "--provider", "wan", "--image", str(image)]
-            + ["--prompt", f"{tag} cli {i}", "--duration", str(duration), "--fps", "30"]
-            + ["--size", "1280*720", "--json"],
+            [str(VIDEOGATE), "generate", "--provider", "wan", "--image", str(image), *args, *size],
             env=env,
             capture_output=True,
             text=True,
