@@ -25,6 +25,7 @@ def _isolated_environment(tmp_path, monkeypatch):
         "VIDEOGATE_DEFAULT_PROVIDER",
         "VIDEOGATE_MODE",
         "VIDEOGATE_LOAD_PLUGINS",
+        "VIDEOGATE_POLL_TIME_SCALE",
         "DASHSCOPE_API_KEY",
         "DASHSCOPE_HTTP_BASE_URL",
         "ALIBABA_CLOUD_PROFILE",

@@ -9,7 +9,7 @@ EXPECTED = {
     # contract
     "VideoRequest", "VideoResult", "ResultWarning", "Size", "ImageRef", "Capabilities",
     "NumberRange", "SizeRule", "ServiceLimits", "Mode", "Normalized", "normalize", "cache_key",
-    "structure", "unstructure", "dumps", "from_json", "json_schema",
+    "LatencyPrior", "structure", "unstructure", "dumps", "from_json", "json_schema",
     # providers and plugins
     "Provider", "ProviderSpec", "TaskRef", "TaskState", "TaskStatus", "TaskOutput",
     "CancelOutcome", "hookimpl", "hookspec", "load_registry", "make_plugin_manager", "Registry",

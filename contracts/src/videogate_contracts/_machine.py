@@ -98,6 +98,7 @@ def _engine_for(ctx: ContractContext, tag: str) -> Any:
         default_provider=ctx.name,
         poll_interval_min=0.001,
         poll_interval_max=0.02,
+        poll_time_scale=0.001,
         timeout=ctx.task_deadline,
         cache={"enabled": False},
         retry={"attempts": 6, "initial_backoff": 0.001, "max_backoff": 0.02},

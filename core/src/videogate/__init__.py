@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from videogate._artifacts.fsspec_storage import FsspecStorage
     from videogate._artifacts.probe import VideoProbe, probe_video
     from videogate._artifacts.storage import Storage, StoredObject
-    from videogate._contract.capabilities import Capabilities, NumberRange, ServiceLimits, SizeRule
+    from videogate._contract.capabilities import (
+        Capabilities,
+        LatencyPrior,
+        NumberRange,
+        ServiceLimits,
+        SizeRule,
+    )
     from videogate._contract.convert import dumps, from_json, structure, unstructure
     from videogate._contract.errors import (
         AuthenticationError,
@@ -79,6 +85,7 @@ __all__ = [
     "NumberRange",
     "SizeRule",
     "ServiceLimits",
+    "LatencyPrior",
     "Mode",
     "Normalized",
     "normalize",
@@ -157,6 +164,7 @@ _LAZY = {
     "Capabilities": "videogate._contract.capabilities",
     "NumberRange": "videogate._contract.capabilities",
     "ServiceLimits": "videogate._contract.capabilities",
+    "LatencyPrior": "videogate._contract.capabilities",
     "SizeRule": "videogate._contract.capabilities",
     "Config": "videogate._plugins.config",
     "ProviderEntry": "videogate._plugins.config",

@@ -14,7 +14,7 @@ import attrs
 
 from videogate._contract.size import Size
 
-__all__ = ["Capabilities", "NumberRange", "ServiceLimits", "SizeRule"]
+__all__ = ["Capabilities", "LatencyPrior", "NumberRange", "ServiceLimits", "SizeRule"]
 
 _EPS = 1e-9
 
@@ -219,6 +219,26 @@ def _option_pairs(
     return tuple((str(name), tuple(examples)) for name, examples in items)
 
 
+@attrs.frozen
+class LatencyPrior:
+    """What a provider expects of its task times (seconds from submit to the end) before
+    anything was learned: the engine's first poll comes at ``low``, and its progress ETAs
+    use ``typical``. ``low=0`` says a task may be finished when submit returns.
+
+    :ivar low: a time few tasks finish before (a low quantile).
+    :ivar typical: the usual (median) task time.
+    :ivar high: a time few tasks outlast (a high quantile).
+    """
+
+    low: float
+    typical: float
+    high: float
+
+    def __attrs_post_init__(self) -> None:
+        if not (0.0 <= self.low <= self.typical <= self.high) or not math.isfinite(self.high):
+            raise ValueError("LatencyPrior needs 0 <= low <= typical <= high (finite seconds)")
+
+
 @attrs.frozen(kw_only=True)
 class Capabilities:
     """A static description of what a provider can honor.
@@ -239,7 +259,9 @@ class Capabilities:
     :ivar limits: the service's per-account limits.
     :ivar can_cancel: whether ``cancel`` can ever stop a task.
     :ivar idempotent_submit: whether repeating a submit never creates a second paid task.
-    :ivar typical_latency: seconds a task usually takes, to pace polling (learned later).
+    :ivar typical_latency: seconds a task usually takes, to pace polling (learned later);
+        used as a prior (``low`` a quarter of it) when ``latency`` is not given.
+    :ivar latency: the prior of task times that paces the first polls (learned later).
     :ivar output_seed_echoed: whether the service reports the seed it used (else the engine
         reports the seed it sent).
     """
@@ -258,6 +280,7 @@ class Capabilities:
     can_cancel: bool = True
     idempotent_submit: bool = False
     typical_latency: float | None = None
+    latency: LatencyPrior | None = None
     output_seed_echoed: bool = False
     option_values: tuple[tuple[str, tuple[Any, ...]], ...] = attrs.field(
         default=(), converter=_option_pairs

@@ -65,7 +65,9 @@ class Engine:
         backends registered by plugins apply).
     :param providers: ready provider instances by configured name (skip the factories).
     :param limits: the per-provider slots and pacers (default: in-process, from capabilities).
-    :param poll_policy: poll pacing constants (default from ``config`` intervals).
+    :param poll_policy: poll pacing constants (default from ``config``).
+    :param latency: the store of learned task times (default: a table of the state
+        database at ``config.state_path``); ``None`` learns in memory only.
     :param clock: monotonic seconds, for elapsed times and learned latencies.
     :param cleanup_grace: seconds a job stopped by its deadline (or a cancel) is given to
         see an in-flight submit through and cancel its task at the provider before it ends
@@ -85,6 +87,7 @@ class Engine:
         poll_policy: PollPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         cleanup_grace: float = 5.0,
+        latency: Any = DEFAULT,
     ) -> None:
         self.config = config if config is not None else load_config()
         self._resources = Resources(
@@ -94,6 +97,7 @@ class Engine:
             cache=cache,
             storage=storage,
             providers=providers,
+            latency=latency,
         )
         self._runner = Runner(
             self._resources,

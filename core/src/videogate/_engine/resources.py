@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,7 @@ from videogate._plugins.choice import default_provider_name, option_error, unkno
 from videogate._plugins.config import Config
 from videogate._plugins.registry import Registry, load_registry
 from videogate._state.journal import Journal, SqliteJournal
+from videogate._state.latency import LatencyStore, MemoryLatencyStore
 
 __all__ = ["DEFAULT", "Resources"]
 
@@ -24,6 +26,8 @@ class _Default:
 
 
 DEFAULT: Any = _Default()
+
+logger = logging.getLogger("videogate.engine")
 
 
 class Resources:
@@ -41,8 +45,10 @@ class Resources:
         cache: Any,
         storage: Any,
         providers: Mapping[str, Provider] | None,
+        latency: Any = DEFAULT,
     ) -> None:
         self.config = config
+        self._latency = latency
         self._registry = registry
         self._journal = journal
         self._cache = cache
@@ -67,6 +73,22 @@ class Resources:
             if self._journal is None:
                 self._journal = SqliteJournal(self.config.state_path)
             return self._journal
+
+    @property
+    def latency(self) -> LatencyStore | None:
+        """The store of learned task times (opened on first use: a table of the state
+        database; in memory only when that cannot be opened); ``None`` when disabled."""
+        with self._lock:
+            if isinstance(self._latency, _Default):
+                from videogate._state.latency import SqliteLatencyStore
+
+                try:
+                    self._latency = SqliteLatencyStore(self.config.state_path)
+                except VideogateError as exc:
+                    logger.warning("task times are kept in memory only: %s", exc)
+                    self._latency = MemoryLatencyStore()
+            store: LatencyStore | None = self._latency
+            return store
 
     @property
     def cache(self) -> Any:
@@ -166,6 +188,10 @@ class Resources:
         if self._journal is not None:
             with contextlib.suppress(Exception):
                 self._journal.close()
+        latency = self._latency
+        if latency is not None and not isinstance(latency, _Default):
+            with contextlib.suppress(Exception):
+                latency.close()
         cache = self._cache
         if cache is not None and not isinstance(cache, _Default):
             closer = getattr(cache, "close", None)

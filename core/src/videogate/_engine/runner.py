@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from videogate._contract.capabilities import ServiceLimits
 from videogate._contract.convert import structure, unstructure
 from videogate._contract.errors import (
     InvalidRequest,
@@ -62,12 +63,17 @@ class Runner:
         self.resources = resources
         self.config = config
         self.clock = clock
-        self.limits: Limits = limits or LocalLimits(resources.limits_of, clock=clock)
+        scale = config.poll_time_scale
+        self.limits: Limits = limits or LocalLimits(
+            functools.partial(_scaled_limits, resources.limits_of, scale), clock=clock
+        )
         self.scheduler = PollScheduler(
             poll_policy
             or PollPolicy(
-                min_interval=config.poll_interval_min, max_interval=config.poll_interval_max
-            )
+                budget=config.poll_budget,
+                min_interval=config.poll_interval_min,
+                max_interval=config.poll_interval_max,
+            ).scaled(scale)
         )
         self.workers = ThreadPoolExecutor(
             max(1, config.workers), thread_name_prefix="videogate-worker"
@@ -168,6 +174,9 @@ class Runner:
             eta=0.0,
             message=None if error is None else str(error),
         )
+        # Released: its handles keep what they need, and the journal keeps its record.
+        if self.runs.get(run.job_id) is run:
+            del self.runs[run.job_id]
         if error is not None:
             run.future.set_exception(error)
             # Nobody may be waiting (a fire-and-forget submit): mark it retrieved.
@@ -316,6 +325,24 @@ class Runner:
         self.workers.shutdown(wait=False, cancel_futures=True)
         self.finalizers.shutdown(wait=False, cancel_futures=True)
         self._db.shutdown(wait=True)
+
+
+def _scaled_limits(
+    limits_of: Callable[[str], ServiceLimits], scale: float, name: str
+) -> ServiceLimits:
+    """The declared limits of ``name``, with rates on a clock ``1/scale`` times faster."""
+    limits = limits_of(name)
+    if scale == 1.0:
+        return limits
+    return attrs.evolve(
+        limits,
+        submits_per_second=None
+        if limits.submits_per_second is None
+        else limits.submits_per_second / scale,
+        queries_per_second=None
+        if limits.queries_per_second is None
+        else limits.queries_per_second / scale,
+    )
 
 
 def _coerce(request: VideoRequest | Mapping[str, Any]) -> VideoRequest:

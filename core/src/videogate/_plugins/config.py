@@ -128,8 +128,15 @@ class Config:
     output_dir: str = "output"
     timeout: float = 1800.0
     """Overall per-job deadline in seconds."""
-    poll_interval_min: float = 0.5
+    poll_interval_min: float = 0.05
+    """Shortest wait between two status queries of one task, seconds."""
     poll_interval_max: float = 30.0
+    """Longest wait between two status queries of an overrunning task, seconds."""
+    poll_budget: float = 2.5
+    """Mean delay allowed between a task's end and the poll that sees it, seconds."""
+    poll_time_scale: float = 1.0
+    """Real seconds per service second: below 1 only against an emulator running faster
+    than real time (polling times, providers' priors and rate limits scale with it)."""
     workers: int = 8
     """Threads running adapter calls."""
     state_dir: str | None = None
@@ -400,6 +407,7 @@ def config_from_dict(
         ("state_dir", STATE_DIR_ENV),
         ("default_provider", "VIDEOGATE_DEFAULT_PROVIDER"),
         ("mode", "VIDEOGATE_MODE"),
+        ("poll_time_scale", "VIDEOGATE_POLL_TIME_SCALE"),
     ):
         if env.get(var):
             table[key] = env[var]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Final
 
-from videogate import Capabilities, NumberRange, ServiceLimits, Size, SizeRule
+from videogate import Capabilities, LatencyPrior, NumberRange, ServiceLimits, Size, SizeRule
 
 __all__ = [
     "FPS",
@@ -63,6 +63,11 @@ def _size_rule(resolutions: tuple[str, ...]) -> SizeRule:
     )
 
 
+#: Task times before any were learned: wan2.6-i2v-flash tasks take from about half a minute
+#: to a few minutes (longer and 1080P ones longer), none ends within 15 s of its submit.
+LATENCY_PRIOR: Final = LatencyPrior(low=15.0, typical=90.0, high=300.0)
+
+
 def capabilities_for(resolutions: tuple[str, ...] = ("720P", "1080P")) -> Capabilities:
     """The capabilities, optionally narrowed to some resolution tiers (a provider configured
     with ``resolution = "720P"`` only offers that tier)."""
@@ -80,7 +85,8 @@ def capabilities_for(resolutions: tuple[str, ...] = ("720P", "1080P")) -> Capabi
         limits=ServiceLimits(max_concurrent_tasks=5, submits_per_second=5, queries_per_second=20),
         can_cancel=True,
         idempotent_submit=False,
-        typical_latency=120.0,
+        typical_latency=90.0,
+        latency=LATENCY_PRIOR,
         output_seed_echoed=False,
         option_values=OPTION_VALUES,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import tempfile
 import threading
@@ -20,7 +21,16 @@ from videogate_wan.emulator._wire import SubmitSpec
 
 __all__ = ["Emulator"]
 
-SETTINGS: Final = ("pending_seconds", "running_seconds", "time_scale", "enforce_limits", "task_ttl")
+SETTINGS: Final = (
+    "pending_seconds",
+    "running_seconds",
+    "time_scale",
+    "enforce_limits",
+    "task_ttl",
+    "jitter",
+    "max_running",
+    "reuse_renders",
+)
 
 
 class Emulator:
@@ -35,6 +45,17 @@ class Emulator:
     :param enforce_limits: answer 429 ``Throttling.RateQuota`` beyond 5 submits/s and 20
         queries/s, like the service.
     :param task_ttl: seconds after which a task id is forgotten (``UNKNOWN``).
+    :param jitter: each task runs ``running_seconds`` times a factor drawn uniformly from
+        ``1 - jitter .. 1 + jitter``.
+    :param max_running: the account's running-task cap (DashScope: 5): tasks beyond it wait
+        ``PENDING``, in submit order, until a running one ends; ``None`` is no cap.
+    :param seed: seeds the draws of task times (reproducible benchmarks).
+    :param reuse_renders: tasks of the same size, duration, audio and image share one
+        rendered file (benchmarks: rendering is not what they measure).
+
+    Limits and durations follow ``time_scale``: with ``time_scale=0.01`` a 60 s task takes
+    0.6 s and the rate windows are 10 ms. :attr:`query_log` lists every answered task query
+    as ``(task_id, monotonic time, status)``.
     """
 
     def __init__(
@@ -48,6 +69,10 @@ class Emulator:
         api_keys: set[str] | None = None,
         enforce_limits: bool = False,
         task_ttl: float = 24 * 3600.0,
+        jitter: float = 0.0,
+        max_running: int | None = None,
+        seed: int | None = None,
+        reuse_renders: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -57,6 +82,13 @@ class Emulator:
         self.api_keys = api_keys
         self.enforce_limits = enforce_limits
         self.task_ttl = task_ttl
+        self.jitter = jitter
+        self.max_running = max_running
+        self.random = random.Random(seed)
+        self.reuse_renders = reuse_renders
+        self._renders: dict[tuple[object, ...], str] = {}
+        self.query_log: list[tuple[str, float, str]] = []
+        self._ends: list[float] = []
         self.faults = FaultBook()
         self.store = TaskStore()
         self.counters = Stats()
@@ -169,6 +201,8 @@ class Emulator:
         self.store.clear()
         self.counters = Stats()
         self.submitted.clear()
+        self.query_log.clear()
+        self._ends.clear()
 
     def task(self, task_id: str) -> Task | None:
         """A submitted task, by id."""
@@ -183,7 +217,7 @@ class Emulator:
         with self._limit_lock:
             window = self._recent[kind]
             moment = time.monotonic()
-            while window and moment - window[0] > 1.0:
+            while window and moment - window[0] > self.time_scale:
                 window.popleft()
             if len(window) >= cap:
                 return True
@@ -192,6 +226,15 @@ class Emulator:
 
     def render(self, task: Task) -> str:
         with task.lock:
+            shape = (
+                task.width,
+                task.height,
+                task.parameters["duration"],
+                task.parameters["audio"],
+                hash(task.image),
+            )
+            if task.video_path is None and self.reuse_renders and shape in self._renders:
+                task.video_path = self._renders[shape]
             if task.video_path is None:
                 assert self._work_dir is not None
                 path = self._work_dir / f"{task.task_id}.mp4"
@@ -207,6 +250,7 @@ class Emulator:
                 )
                 self.counters.add_render(time.perf_counter() - started)
                 task.video_path = str(path)
+                self._renders[shape] = task.video_path
             return task.video_path
 
     def task_output(self, task: Task) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -214,6 +258,7 @@ class Emulator:
         status = task.status(moment)
         if moment - task.created > self.task_ttl:
             status = "UNKNOWN"
+        self.query_log.append((task.task_id, moment, status))
         output: dict[str, Any] = {"task_id": task.task_id, "task_status": status}
         if status == "UNKNOWN":
             return output, None
@@ -247,12 +292,32 @@ class Emulator:
             output["end_time"] = service_time(task.end_wall())
         return output, usage
 
-    def create_task(self, spec: SubmitSpec) -> Task:
+    def _timing(self, created: float) -> tuple[float, float]:
+        """Seconds PENDING (queued behind the running-task cap) and RUNNING of a new task."""
         scale = self.time_scale
+        with self._limit_lock:
+            factor = 1.0 + self.random.uniform(-self.jitter, self.jitter) if self.jitter else 1.0
+            running = max(0.0, self.running_seconds * scale * factor)
+            start = created + self.pending_seconds * scale
+            if self.max_running is not None:
+                self._ends = sorted(end for end in self._ends if end > start)
+                waiting = len(self._ends) - self.max_running
+                if waiting >= 0:
+                    start = max(start, self._ends[waiting])
+                self._ends.append(start + running)
+            return start - created, running
+
+    def end_of(self, task: Task) -> float:
+        """When ``task`` ends (or ended), on the :data:`now` clock."""
+        return task.created + task.pending_seconds + task.running_seconds
+
+    def create_task(self, spec: SubmitSpec) -> Task:
         width, height = spec.image_size or (16, 9)
         size = output_size(spec.resolution, width / height)
         parameters = dict(spec.parameters)
         parameters.update(resolution=spec.resolution, duration=spec.duration, audio=spec.audio)
+        created = now()
+        pending, running = self._timing(created)
         task = Task(
             task_id=self.store.new_id(),
             model="wan2.6-i2v-flash",
@@ -261,10 +326,10 @@ class Emulator:
             width=size.width,
             height=size.height,
             image=spec.image,
-            created=now(),
+            created=created,
             created_wall=time.time(),
-            pending_seconds=self.pending_seconds * scale,
-            running_seconds=self.running_seconds * scale,
+            pending_seconds=pending,
+            running_seconds=running,
         )
         for fault in self.faults.take("submit", task=True):
             if fault.kind == "fail":

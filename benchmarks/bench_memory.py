@@ -1,0 +1,60 @@
+"""Engine RSS after 1,000 and 10,000 finished jobs: finished runs are released (the journal
+keeps their records), so memory stays flat.
+
+Instantly finished tasks of the fake provider of tests/engine, 50 at a time, cache off.
+
+    .venv/bin/python benchmarks/bench_memory.py [JOBS]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+
+import psutil
+from _fleetkit import REQUEST, make_engine
+
+JOBS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+BATCH = 50
+
+
+def rss_mib() -> float:
+    gc.collect()
+    return psutil.Process().memory_info().rss / 2**20
+
+
+async def run(engine, start: int) -> None:
+    await asyncio.gather(
+        *(
+            engine.agenerate({**REQUEST, "prompt": f"job {start + i}"}, use_cache=False)
+            for i in range(BATCH)
+        )
+    )
+
+
+def main() -> None:
+    engine, _ = make_engine(1.0, task_seconds=0.0, jitter=0.0)
+    try:
+        asyncio.run(run(engine, -BATCH))
+        marks = {}
+        base = rss_mib()
+        done = 0
+        while done < JOBS:
+            asyncio.run(run(engine, done))
+            done += BATCH
+            if done in (100, 1_000, 10_000) or done == JOBS:
+                marks[done] = rss_mib()
+                print(f"after {done:>6} jobs: RSS {marks[done]:.1f} MiB", flush=True)
+        runs = len(engine._runner.runs)
+    finally:
+        engine.close()
+    print(f"baseline {base:.1f} MiB; runs still held by the engine: {runs}")
+    if 1_000 in marks and JOBS in marks:
+        growth = marks[JOBS] - marks[1_000]
+        per_job = growth * 2**20 / max(1, JOBS - 1_000)
+        print(f"growth 1,000 -> {JOBS:,}: {growth:.1f} MiB ({per_job:.0f} bytes/job)")
+
+
+if __name__ == "__main__":
+    main()
