@@ -15,6 +15,9 @@ __all__ = ["COMMANDS", "main"]
 #: name -> (module, one-line help). Each module has ``configure(parser)`` and ``run(args)``.
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("videogate._cli.generate", "generate a video with a provider"),
+    "estimate": ("videogate._cli.estimate", "what a generate would cost, before paying"),
+    "spend": ("videogate._cli.spend", "estimated spend by provider over a period"),
+    "mcp": ("videogate._cli.mcp", "serve videogate as Model Context Protocol tools"),
     "providers": ("videogate._cli.providers", "list installed providers and capabilities"),
     "schema": ("videogate._cli.schema", "print the JSON Schema of request and result"),
     "jobs": ("videogate._cli.jobs", "list journaled jobs"),

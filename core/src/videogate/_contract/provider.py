@@ -19,6 +19,7 @@ import attrs
 
 from videogate._contract.capabilities import Capabilities
 from videogate._contract.errors import VideogateError
+from videogate._contract.pricing import Pricing
 from videogate._contract.size import Size
 
 if TYPE_CHECKING:
@@ -136,6 +137,8 @@ class Provider(abc.ABC):
     model: str
     namespace: str
     capabilities: Capabilities
+    #: What this instance charges (e.g. by its region); ``None``: the spec's pricing applies.
+    pricing: Pricing | None = None
 
     @abc.abstractmethod
     def prepare(self, request: VideoRequest) -> dict[str, Any]:
@@ -180,6 +183,7 @@ class ProviderSpec:
     :ivar namespace: the storage namespace (``output/<namespace>/videos``).
     :ivar description: one line for listings.
     :ivar needs_key: whether the provider needs credentials.
+    :ivar pricing: what the provider charges, if it declares it (see :class:`Pricing`).
     """
 
     name: str
@@ -189,6 +193,7 @@ class ProviderSpec:
     namespace: str | None = None
     description: str = ""
     needs_key: bool = False
+    pricing: Pricing | None = None
 
     def load_factory(self) -> ProviderFactory:
         """The factory, importing it first when it was given as ``"module:attr"``."""
