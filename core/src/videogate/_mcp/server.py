@@ -147,13 +147,11 @@ class Tools:
             raise InvalidRequest(f"job_id: no job {job_id!r} was submitted here", field="job_id")
         return self.jobs[job_id]
 
-    async def _estimate_of(self, job: Job, result: VideoResult | None) -> dict[str, Any] | None:
-        record = await asyncio.to_thread(self.engine.journal.get, job.job_id)
-        if record is not None and record.estimate:
-            return record.estimate
+    @staticmethod
+    def _estimate_of(job: Job, result: VideoResult | None) -> dict[str, Any] | None:
         if result is not None and result.cached:
             return {"amount": 0.0, "cached": True, "basis": "answered from the cache: costs 0"}
-        return None
+        return job.estimate
 
     async def _answer(self, job: Job, result: VideoResult) -> types.CallToolResult:
         data = {
@@ -161,7 +159,7 @@ class Tools:
             "video_url": result.video_url,
             "warnings": [str(w) for w in result.warnings],
             "result": unstructure(result),
-            "estimate": await self._estimate_of(job, result),
+            "estimate": self._estimate_of(job, result),
         }
         answer = ok_result(data)
         image = await asyncio.to_thread(contact_sheet_block, result.video_url)
@@ -217,7 +215,7 @@ class Tools:
     async def submit(self, ctx: Context, args: dict[str, Any]) -> types.CallToolResult:
         job = await self._start(args)
         data = self._status(job)
-        data["estimate"] = await self._estimate_of(job, None)
+        data["estimate"] = self._estimate_of(job, None)
         return ok_result(data)
 
     async def status(self, ctx: Context, args: dict[str, Any]) -> types.CallToolResult:
