@@ -129,7 +129,7 @@ def test_an_unknown_price_says_so():
 
 
 def test_budget_config_errors_name_the_key():
-    with pytest.raises(videogate.ConfigError, match="budget.per_day"):
+    with pytest.raises(videogate.ConfigError, match=r"budget\.per_day"):
         config_from_dict({"budget": {"per_day": "lots"}})
     with pytest.raises(videogate.ConfigError, match="unknown key"):
         config_from_dict({"budget": {"monthly": 3}})

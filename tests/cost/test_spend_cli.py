@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from videogate_wan.emulator.testing import running_emulator
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,6 @@ import sys
 
 import anyio
 import pytest
-
 from mcpkit import ROOT, kenburns_request, mcp_session, server_env
 
 pytestmark = pytest.mark.slow
