@@ -96,8 +96,16 @@ def test_kenburns_costs_nothing(tmp_path):
     assert estimate.confirmed is True
 
 
-def test_module_level_estimate_uses_the_default_engine():
-    estimate = videogate.estimate({"prompt": "x", "duration": 2, "fps": 24, "size": "64*48"})
+def test_module_level_estimate_uses_the_default_engine(monkeypatch):
+    from videogate._engine import engine as engine_module
+
+    # A default engine of its own, closed after, so no other test inherits its output folder.
+    monkeypatch.setattr(engine_module, "_default", None)
+    try:
+        estimate = videogate.estimate({"prompt": "x", "duration": 2, "fps": 24, "size": "64*48"})
+    finally:
+        if engine_module._default is not None:
+            engine_module._default.close()
     assert estimate.provider == "kenburns" and estimate.amount == 0.0
 
 
