@@ -5,7 +5,13 @@ from pathlib import Path
 import attrs
 
 import videogate
-from videogate._plugins.config import CacheConfig, Config, RetryConfig, StorageConfig
+from videogate._plugins.config import (
+    BudgetConfig,
+    CacheConfig,
+    Config,
+    RetryConfig,
+    StorageConfig,
+)
 from videogate._plugins.registry import make_plugin_manager
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -29,6 +35,7 @@ def test_every_config_key_is_documented():
         "[cache]": CacheConfig,
         "[storage]": StorageConfig,
         "[retry]": RetryConfig,
+        "[budget]": BudgetConfig,
     }
     for heading, cls in sections.items():
         body = text.split(f"## `{heading}`")[1].split("\n## ")[0] if heading else text
@@ -37,6 +44,7 @@ def test_every_config_key_is_documented():
                 "cache",
                 "storage",
                 "retry",
+                "budget",
                 "providers",
                 "source",
                 "files",

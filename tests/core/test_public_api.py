@@ -10,6 +10,8 @@ EXPECTED = {
     "VideoRequest", "VideoResult", "ResultWarning", "Size", "ImageRef", "Capabilities",
     "NumberRange", "SizeRule", "ServiceLimits", "Mode", "Normalized", "normalize", "cache_key",
     "LatencyPrior", "structure", "unstructure", "dumps", "from_json", "json_schema",
+    "Pricing", "PriceRate",
+    "CostEstimate",
     # providers and plugins
     "Provider", "ProviderSpec", "TaskRef", "TaskState", "TaskStatus", "TaskOutput",
     "CancelOutcome", "hookimpl", "hookspec", "load_registry", "make_plugin_manager", "Registry",
@@ -18,11 +20,13 @@ EXPECTED = {
     "Config", "ProviderEntry", "load_config", "Secret", "redact", "register_secret",
     "RedactingFilter", "JobPhase", "ProgressEvent",
     # engine and artifacts
-    "Engine", "Job", "generate", "agenerate", "Journal", "JobRecord", "SqliteJournal", "Storage",
+    "Engine", "Job", "generate", "agenerate", "estimate", "Journal", "JobRecord", "SqliteJournal",
+    "Storage",
     "StoredObject", "FsspecStorage", "open_storage", "Cache", "SqliteCache", "VideoProbe",
     "probe_video", "contact_sheet",
     # errors
     "VideogateError", "InvalidRequest", "ConfigError", "UnknownProvider", "UnsupportedParameter",
+    "BudgetExceeded",
     "AuthenticationError", "PermissionDenied", "RateLimited", "QuotaExceeded", "ContentRejected",
     "ProviderUnavailable", "TaskFailed", "TaskExpired", "Timeout", "Cancelled",
     "MalformedResponse", "StorageError",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from videogate._contract.convert import dumps, from_json, structure, unstructure
     from videogate._contract.errors import (
         AuthenticationError,
+        BudgetExceeded,
         Cancelled,
         ConfigError,
         ContentRejected,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from videogate._contract.events import JobPhase, ProgressEvent
     from videogate._contract.image import ImageRef
     from videogate._contract.normalize import Mode, Normalized, normalize
+    from videogate._contract.pricing import CostEstimate, PriceRate, Pricing
     from videogate._contract.provider import (
         CancelOutcome,
         Provider,
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
     from videogate._contract.schema import json_schema
     from videogate._contract.secrets import Secret, redact, register_secret
     from videogate._contract.size import Size
-    from videogate._engine.engine import Engine, Job, agenerate, generate
+    from videogate._engine.engine import Engine, Job, agenerate, estimate, generate
     from videogate._logging import RedactingFilter
     from videogate._plugins.config import Config, ProviderEntry, load_config
     from videogate._plugins.registry import (
@@ -95,6 +97,9 @@ __all__ = [
     "dumps",
     "from_json",
     "json_schema",
+    "Pricing",
+    "PriceRate",
+    "CostEstimate",
     # providers and plugins
     "Provider",
     "ProviderSpec",
@@ -126,6 +131,7 @@ __all__ = [
     "Job",
     "generate",
     "agenerate",
+    "estimate",
     "Journal",
     "JobRecord",
     "SqliteJournal",
@@ -145,6 +151,7 @@ __all__ = [
     "ConfigError",
     "UnknownProvider",
     "UnsupportedParameter",
+    "BudgetExceeded",
     "AuthenticationError",
     "PermissionDenied",
     "RateLimited",
@@ -174,6 +181,7 @@ _LAZY = {
     "structure": "videogate._contract.convert",
     "unstructure": "videogate._contract.convert",
     "AuthenticationError": "videogate._contract.errors",
+    "BudgetExceeded": "videogate._contract.errors",
     "Cancelled": "videogate._contract.errors",
     "ConfigError": "videogate._contract.errors",
     "ContentRejected": "videogate._contract.errors",
@@ -201,6 +209,9 @@ _LAZY = {
     "Registry": "videogate._plugins.registry",
     "load_registry": "videogate._plugins.registry",
     "make_plugin_manager": "videogate._plugins.registry",
+    "CostEstimate": "videogate._contract.pricing",
+    "PriceRate": "videogate._contract.pricing",
+    "Pricing": "videogate._contract.pricing",
     "CancelOutcome": "videogate._contract.provider",
     "Provider": "videogate._contract.provider",
     "ProviderSpec": "videogate._contract.provider",
@@ -223,6 +234,7 @@ _LAZY = {
     "Job": "videogate._engine.engine",
     "generate": "videogate._engine.engine",
     "agenerate": "videogate._engine.engine",
+    "estimate": "videogate._engine.engine",
     "Journal": "videogate._state.journal",
     "JobRecord": "videogate._state.journal",
     "SqliteJournal": "videogate._state.journal",

@@ -58,6 +58,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-cache", action="store_true", help="do not reuse a cached video")
     parser.add_argument("--timeout", type=float, help="overall deadline in seconds")
+    parser.add_argument(
+        "--max-cost",
+        type=float,
+        metavar="AMOUNT",
+        help="refuse (exit 2, nothing sent) when the estimated cost exceeds AMOUNT",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     add_config_argument(parser)
 
@@ -209,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
             mode=args.mode,
             timeout=args.timeout,
             use_cache=not args.no_cache,
+            max_cost=args.max_cost,
         )
         return follow(job, args)
     finally:

@@ -80,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
             note += f"  cancel: {r.cancel_outcome}"
         url = (r.result or {}).get("video_url", "")
         print(f"{r.job_id}  {when}  {r.provider:<{width}} {r.state:<10} {r.task_id or '-'}{note}")
+        if r.estimate:
+            amount = r.estimate.get("amount")
+            cost = "unknown" if amount is None else f"{amount:g} {r.estimate.get('currency')}"
+            print(f"    estimate: {cost}")
         if url:
             print(f"    {url}")
             probe = (r.artifact or {}).get("probe")

@@ -81,6 +81,36 @@ def _capabilities(spec: Any) -> dict[str, Any]:
     }
 
 
+def _pricing(spec: Any) -> dict[str, Any] | None:
+    pricing = spec.pricing
+    if pricing is None:
+        return None
+    return {
+        "currency": pricing.currency,
+        "confirmed": pricing.confirmed,
+        "source": pricing.source,
+        "as_of": pricing.as_of,
+        "rates": [
+            {"per_second": r.per_second, "resolution": r.resolution, "audio": r.audio}
+            for r in pricing.rates
+        ],
+    }
+
+
+def _price_line(spec: Any) -> str:
+    pricing = spec.pricing
+    if pricing is None:
+        return "not declared"
+    rates = ", ".join(
+        f"{r.per_second:g}/s"
+        + (f" {r.resolution}" if r.resolution else "")
+        + ("" if r.audio is None else (" audio" if r.audio else " silent"))
+        for r in pricing.rates
+    )
+    status = "" if pricing.confirmed else ", UNCONFIRMED"
+    return f"{pricing.currency} {rates} (as of {pricing.as_of}{status})"
+
+
 def run(args: argparse.Namespace) -> int:
     """List providers; exit 0 even when some plugin is broken (it is shown, with why)."""
     from videogate._plugins.config import load_config
@@ -104,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
                     "namespace": spec.namespace,
                     "needs_key": spec.needs_key,
                     "capabilities": _capabilities(spec),
+                    "pricing": _pricing(spec),
                 }
                 for spec in sorted(registry.providers.values(), key=lambda s: s.name)
             ],
@@ -132,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{spec.name}  ({spec.model or 'no fixed model'})  {spec.description}")
         print(f"    sizes: {caps['sizes']}")
         print(f"    duration: {caps['durations']} s   fps: {caps['fps']}")
+        print(f"    price: {_price_line(spec)}")
         optional = [k for k in ("negative_prompt", "seed", "motion_strength") if caps[k]]
         print(
             "    reference image: "

@@ -6,6 +6,7 @@
      +-- InvalidRequest                 our own validation failed (exit 2)
      |    +-- ConfigError               a configuration file or value is wrong
      |    +-- UnknownProvider           no installed provider has that name
+     |    +-- BudgetExceeded            the estimate would exceed a budget; nothing was sent
      +-- UnsupportedParameter           the provider cannot honor a value (strict mode) (exit 2)
      +-- AuthenticationError            missing or rejected credentials
      +-- PermissionDenied               the account may not do this (e.g. arrears)
@@ -33,6 +34,7 @@ from videogate._contract.secrets import redact
 
 __all__ = [
     "AuthenticationError",
+    "BudgetExceeded",
     "Cancelled",
     "ConfigError",
     "ContentRejected",
@@ -168,6 +170,27 @@ class ConfigError(InvalidRequest):
 
 class UnknownProvider(InvalidRequest):
     """No installed or configured provider has the requested name."""
+
+
+class BudgetExceeded(InvalidRequest):
+    """The job's estimated cost would exceed a budget (``--max-cost``, ``[budget]``), or its
+    price is unknown while a budget applies; refused before anything was sent.
+
+    :param estimate: the estimate (``CostEstimate.to_dict()``) that was refused.
+    :param limit: the budget that would be exceeded, in ``currency``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        estimate: dict[str, Any] | None = None,
+        limit: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.estimate = estimate
+        self.limit = limit
 
 
 class UnsupportedParameter(VideogateError):

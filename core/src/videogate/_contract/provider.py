@@ -19,6 +19,7 @@ import attrs
 
 from videogate._contract.capabilities import Capabilities
 from videogate._contract.errors import VideogateError
+from videogate._contract.pricing import Pricing
 from videogate._contract.size import Size
 
 if TYPE_CHECKING:
@@ -136,6 +137,8 @@ class Provider(abc.ABC):
     model: str
     namespace: str
     capabilities: Capabilities
+    #: What this instance charges (e.g. by its region); ``None``: the spec's pricing applies.
+    pricing: Pricing | None = None
 
     @abc.abstractmethod
     def prepare(self, request: VideoRequest) -> dict[str, Any]:
@@ -184,6 +187,7 @@ class ProviderSpec:
         function ``key_status(options) -> str`` (or its ``"module:attr"`` path, imported when
         asked) given the entry's options, answering e.g. ``"env $API_KEY"``,
         ``"file ~/.creds"`` or ``"missing"``; it must never return the key.
+    :ivar pricing: what the provider charges, if it declares it (see :class:`Pricing`).
     """
 
     name: str
@@ -196,6 +200,7 @@ class ProviderSpec:
     key_status: str | Callable[[Mapping[str, Any]], str] | None = attrs.field(
         default=None, eq=False
     )
+    pricing: Pricing | None = None
 
     def describe_key(self, options: Mapping[str, Any]) -> str:
         """Where this provider's key would come from (``"not needed"`` when it needs none)."""

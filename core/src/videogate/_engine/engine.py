@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from videogate._contract.normalize import Mode
+from videogate._contract.pricing import CostEstimate
 from videogate._contract.provider import CancelOutcome, Provider
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import VideoResult
@@ -48,7 +49,7 @@ from videogate._plugins.config import Config, load_config
 from videogate._plugins.registry import Registry
 from videogate._state.journal import JobRecord, Journal
 
-__all__ = ["Engine", "Job", "agenerate", "default_engine", "generate"]
+__all__ = ["Engine", "Job", "agenerate", "default_engine", "estimate", "generate"]
 
 
 class Engine:
@@ -174,6 +175,7 @@ class Engine:
         use_cache: bool = True,
         on_progress: ProgressCallback | None = None,
         seed: int | None = None,
+        max_cost: float | None = None,
     ) -> Job:
         """Start a job and return its handle at once (see :meth:`agenerate` for arguments).
 
@@ -192,6 +194,7 @@ class Engine:
                 caller_loop=None if thread.in_loop() else loop,
                 auto_cancel=False,
                 seed=seed,
+                max_cost=max_cost,
             )
         )
         return Job(self._host, run)
@@ -206,6 +209,7 @@ class Engine:
         use_cache: bool = True,
         on_progress: ProgressCallback | None = None,
         seed: int | None = None,
+        max_cost: float | None = None,
     ) -> Job:
         """Blocking :meth:`asubmit`; ``on_progress`` is called on the engine's thread."""
         run = self._loop_thread().run(
@@ -219,6 +223,7 @@ class Engine:
                 caller_loop=None,
                 auto_cancel=False,
                 seed=seed,
+                max_cost=max_cost,
             )
         )
         return Job(self._host, run)
@@ -233,6 +238,7 @@ class Engine:
         use_cache: bool = True,
         on_progress: ProgressCallback | None = None,
         seed: int | None = None,
+        max_cost: float | None = None,
     ) -> VideoResult:
         """Generate one video.
 
@@ -244,7 +250,10 @@ class Engine:
         :param use_cache: look up the cache and join identical jobs in flight.
         :param on_progress: called with each :class:`ProgressEvent` (in the caller's loop).
         :param seed: the seed to send when the request has none (default: a random one).
+        :param max_cost: the most this job may cost, in the budget's currency (default
+            ``[budget] per_run``); checked with the daily caps before anything is sent.
         :raises InvalidRequest, UnsupportedParameter: before any network call.
+        :raises BudgetExceeded: the estimate would exceed a budget; nothing was sent.
         :raises VideogateError: the provider's refusal or failure, :class:`Timeout`, or
             :class:`Cancelled` when the caller's task is cancelled.
         """
@@ -263,6 +272,7 @@ class Engine:
                 caller_loop=caller_loop,
                 auto_cancel=True,
                 seed=seed,
+                max_cost=max_cost,
             )
             return await runner.wait(run)
 
@@ -278,6 +288,7 @@ class Engine:
         use_cache: bool = True,
         on_progress: ProgressCallback | None = None,
         seed: int | None = None,
+        max_cost: float | None = None,
     ) -> VideoResult:
         """Blocking :meth:`agenerate`; works from any thread, even inside a running event
         loop. ``on_progress`` is called on the engine's thread. On ``KeyboardInterrupt`` the
@@ -294,6 +305,7 @@ class Engine:
                 caller_loop=None,
                 auto_cancel=True,
                 seed=seed,
+                max_cost=max_cost,
             )
         )
         try:
@@ -302,6 +314,39 @@ class Engine:
             with contextlib.suppress(Exception):
                 thread.run(self._runner.cancel(run), timeout=60)
             raise
+
+    # -- cost ------------------------------------------------------------------------------
+
+    async def aestimate(
+        self,
+        request: VideoRequest | Mapping[str, Any],
+        *,
+        provider: str | None = None,
+        mode: Mode | str | None = None,
+        use_cache: bool = True,
+    ) -> CostEstimate:
+        """What generating ``request`` would cost, with its basis; 0 when the cache already
+        holds it or the identical job is in flight (``use_cache=False`` prices a new task).
+
+        :raises InvalidRequest, UnsupportedParameter: as :meth:`agenerate` would.
+        """
+        runner = self._runner
+        return await self._loop_thread().run_async(
+            runner.estimate(request, provider=provider, mode=mode, use_cache=use_cache)
+        )
+
+    def estimate(
+        self,
+        request: VideoRequest | Mapping[str, Any],
+        *,
+        provider: str | None = None,
+        mode: Mode | str | None = None,
+        use_cache: bool = True,
+    ) -> CostEstimate:
+        """Blocking :meth:`aestimate`."""
+        return self._loop_thread().run(
+            self._runner.estimate(request, provider=provider, mode=mode, use_cache=use_cache)
+        )
 
     # -- journaled jobs ----------------------------------------------------------------------
 
@@ -414,6 +459,11 @@ def generate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> VideoR
 async def agenerate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> VideoResult:
     """Generate one video with the default engine (see :meth:`Engine.agenerate`)."""
     return await default_engine().agenerate(request, **kwargs)
+
+
+def estimate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> CostEstimate:
+    """Estimate a job's cost with the default engine (see :meth:`Engine.estimate`)."""
+    return default_engine().estimate(request, **kwargs)
 
 
 set_default_host(default_engine)

@@ -23,9 +23,11 @@ from videogate._contract.errors import (
 )
 from videogate._contract.events import JobPhase, ProgressEvent
 from videogate._contract.normalize import Mode, Normalized, normalize
+from videogate._contract.pricing import CostEstimate
 from videogate._contract.provider import CancelOutcome, Provider
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import VideoResult
+from videogate._engine.budget import check_budget, estimate_for
 from videogate._engine.flight import cache_lookup, cached_run, join
 from videogate._engine.ids import new_job_id
 from videogate._engine.lifecycle import ensure_ended, execute
@@ -204,9 +206,12 @@ class Runner:
         caller_loop: asyncio.AbstractEventLoop | None,
         auto_cancel: bool,
         seed: int | None,
+        max_cost: float | None = None,
     ) -> Run:
         """Validate ``request`` and start its run, or join the identical one in flight, or
-        answer from the cache (see :meth:`Engine.agenerate` for the arguments)."""
+        answer from the cache (see :meth:`Engine.agenerate` for the arguments). A new run is
+        priced and refused (:class:`BudgetExceeded`) before anything is sent when its
+        estimate would exceed a budget; joined and cached runs cost nothing."""
         if self.closing:
             raise RuntimeError("this videogate Engine is closing")
         req = _coerce(request)
@@ -229,6 +234,8 @@ class Runner:
             joined = join(self, key, listener, auto_cancel)
             if joined is not None:
                 return joined
+        estimate = estimate_for(self.resources, name, plugin, prov, normalized.request)
+        await check_budget(self, estimate, max_cost)
         record = JobRecord(
             job_id=new_job_id(),
             provider=name,
@@ -240,12 +247,36 @@ class Runner:
             warnings=[unstructure(w) for w in normalized.warnings],
             cache_key=key,
             owner_pid=os.getpid(),
+            estimate=estimate.to_dict(),
         )
         run = self.new_run(ctx, record, timeout=timeout, auto_cancel=auto_cancel, listener=listener)
         if use_cache:
             self.inflight[key] = run
         self.launch(run, remote=False, message="waiting for a provider slot")
         return run
+
+    async def estimate(
+        self,
+        request: VideoRequest | Mapping[str, Any],
+        *,
+        provider: str | None,
+        mode: Mode | str | None,
+        use_cache: bool,
+    ) -> CostEstimate:
+        """What ``request`` would cost now: 0 when cached or in flight, else its price."""
+        req = _coerce(request)
+        name = provider or self.config.default_provider
+        prov = self.resources.provider(name)
+        plugin = self.resources.plugin_of(name, prov)
+        chosen = Mode.parse(mode if mode is not None else self.config.mode)
+        normalized = normalize(req, prov.capabilities, chosen, provider=plugin)
+        estimate = estimate_for(self.resources, name, plugin, prov, normalized.request)
+        if use_cache:
+            key = cache_key(normalized.original, provider=name, model=prov.model, mode=str(chosen))
+            running = self.inflight.get(key)
+            if (running is not None and not running.done) or await cache_lookup(self, key, prov):
+                return estimate.free()
+        return estimate
 
     def new_run(
         self,

@@ -26,6 +26,7 @@ from videogate._contract.normalize import Mode
 from videogate._contract.suggest import suggestion
 
 __all__ = [
+    "BudgetConfig",
     "CacheConfig",
     "Config",
     "ProviderEntry",
@@ -120,6 +121,20 @@ class RetryConfig:
 
 
 @attrs.frozen(kw_only=True)
+class BudgetConfig:
+    """``[budget]``: caps on estimated spend, checked before a job is submitted."""
+
+    currency: str | None = None
+    """Currency of the amounts below; a priced job in another currency is refused."""
+    per_run: float | None = None
+    """Largest estimate of one job (``--max-cost`` overrides it)."""
+    per_day: float | None = None
+    """Largest total of the estimates of the last 24 hours, every provider together."""
+    per_provider_day: dict[str, float] = attrs.field(factory=dict, hash=False)
+    """Largest total of the last 24 hours per configured provider (its account)."""
+
+
+@attrs.frozen(kw_only=True)
 class Config:
     """The whole configuration, with defaults for every key."""
 
@@ -147,6 +162,7 @@ class Config:
     cache: CacheConfig = CacheConfig()
     storage: StorageConfig = StorageConfig()
     retry: RetryConfig = RetryConfig()
+    budget: BudgetConfig = BudgetConfig()
     providers: dict[str, ProviderEntry] = attrs.field(factory=dict, hash=False)
     source: str | None = None
     """The project (or explicit) file this configuration was read from, if any."""
@@ -183,6 +199,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "cache": CacheConfig,
     "storage": StorageConfig,
     "retry": RetryConfig,
+    "budget": BudgetConfig,
 }
 _TYPES: dict[type[Any], dict[str, Any]] = {}
 #: Fields of :class:`Config` that are bookkeeping, not keys of the file.
@@ -225,6 +242,12 @@ def _coerce(value: Any, kind: Any, key: str, where: str) -> Any:
             return real
         if kind is Mode:
             return Mode(value)
+        if kind == float | None:
+            return _coerce(value, float, key, where)
+        if kind == dict[str, float]:
+            if not isinstance(value, Mapping):
+                raise ValueError("expected a table")
+            return {str(k): _coerce(v, float, f"{key}.{k}", where) for k, v in value.items()}
         if "dict" in text:
             if not isinstance(value, Mapping):
                 raise ValueError("expected a table")

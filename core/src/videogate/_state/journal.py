@@ -12,6 +12,7 @@ journal by implementing the protocol on a server database.
 
 from __future__ import annotations
 
+import builtins
 import enum
 import json
 import os
@@ -70,6 +71,7 @@ class JobRecord:
         interrupted job.
     :ivar cancel_outcome: what a cancel achieved, if one was asked.
     :ivar owner_pid: the process working on the job.
+    :ivar estimate: the job's cost estimate (``CostEstimate.to_dict()``), if one was made.
     """
 
     job_id: str
@@ -92,6 +94,7 @@ class JobRecord:
     updated_at: float = attrs.field(factory=time.time)
     submitted_at: float | None = None
     finished_at: float | None = None
+    estimate: dict[str, Any] | None = None
 
     @property
     def task_id(self) -> str | None:
@@ -152,6 +155,26 @@ CREATE TABLE IF NOT EXISTS videogate_jobs (
 CREATE INDEX IF NOT EXISTS videogate_jobs_state ON videogate_jobs (state);
 """
 
+#: Columns added after the first schema, created on open when an older file lacks them.
+_MIGRATIONS = (("cost", "REAL"), ("currency", "TEXT"))
+
+#: States whose estimate counts as spent: the task was (or may have been) created.
+SPENT_STATES = (JobState.SUBMITTING, JobState.SUBMITTED, JobState.SUCCEEDED)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Add the columns newer versions write (additive; old readers ignore them)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(videogate_jobs)")}
+    for name, kind in _MIGRATIONS:
+        if name not in have:
+            db.execute(f"ALTER TABLE videogate_jobs ADD COLUMN {name} {kind}")
+
+
+def _cost(record: JobRecord) -> tuple[float | None, str | None]:
+    estimate = record.estimate or {}
+    amount = estimate.get("amount")
+    return (float(amount) if amount is not None else None), estimate.get("currency")
+
 
 def _dumps(record: JobRecord) -> str:
     # Belt and braces: nothing the engine writes should hold a secret, but a provider could
@@ -177,6 +200,7 @@ class SqliteJournal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            _migrate(self._db)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open the job journal {self.path}: {exc}") from None
 
@@ -191,13 +215,16 @@ class SqliteJournal:
         with self._lock:
             try:
                 self._db.execute(
-                    "INSERT OR REPLACE INTO videogate_jobs VALUES (?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO videogate_jobs "
+                    "(job_id, state, provider, created_at, data, cost, currency) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         record.job_id,
                         str(record.state),
                         record.provider,
                         record.created_at,
                         _dumps(record),
+                        *_cost(record),
                     ),
                 )
             except sqlite3.Error as exc:
@@ -219,8 +246,9 @@ class SqliteJournal:
                         changes["state"] = JobState(changes["state"])
                     record = attrs.evolve(record, updated_at=time.time(), **changes)
                     self._db.execute(
-                        "UPDATE videogate_jobs SET state = ?, data = ? WHERE job_id = ?",
-                        (str(record.state), _dumps(record), job_id),
+                        "UPDATE videogate_jobs SET state = ?, data = ?, cost = ?, currency = ? "
+                        "WHERE job_id = ?",
+                        (str(record.state), _dumps(record), *_cost(record), job_id),
                     )
                 except BaseException:
                     self._db.execute("ROLLBACK")
@@ -259,6 +287,32 @@ class SqliteJournal:
             except sqlite3.Error as exc:
                 raise self._fail(exc) from None
         return [JobRecord.from_dict(json.loads(r[0])) for r in rows]
+
+    def spend(self, since: float, *, provider: str | None = None) -> builtins.list[dict[str, Any]]:
+        """Estimated spend of the jobs created since ``since`` (epoch seconds) whose task was
+        (or may have been) created, one row per provider and currency: ``provider``,
+        ``currency``, ``amount``, ``jobs``. Cache hits are not journaled: they cost nothing.
+        """
+        states = [str(s) for s in SPENT_STATES]
+        marks = ", ".join("?" * len(states))
+        query = (
+            "SELECT provider, currency, SUM(cost), COUNT(*) FROM videogate_jobs "
+            f"WHERE created_at >= ? AND cost IS NOT NULL AND state IN ({marks})"
+        )
+        params: list[Any] = [since, *states]
+        if provider is not None:
+            query += " AND provider = ?"
+            params.append(provider)
+        query += " GROUP BY provider, currency ORDER BY provider, currency"
+        with self._lock:
+            try:
+                rows = self._db.execute(query, params).fetchall()
+            except sqlite3.Error as exc:
+                raise self._fail(exc) from None
+        return [
+            {"provider": p, "currency": c, "amount": round(a or 0.0, 6), "jobs": n}
+            for p, c, a, n in rows
+        ]
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -50,6 +50,7 @@ from videogate_wan._errors import (
     retry_after,
 )
 from videogate_wan._images import check_reference_image
+from videogate_wan._pricing import pricing_for
 from videogate_wan._settings import WanSettings, request_options
 
 __all__ = ["WanProvider"]
@@ -78,6 +79,7 @@ class WanProvider(Provider):
         self.model = MODEL
         self.namespace = NAMESPACE
         self.capabilities: Capabilities = capabilities_for(self.settings.resolutions)
+        self.pricing = pricing_for(self.settings.region, audio_default=self.settings.audio)
         self._key: Secret | None = None
         self._lock = threading.Lock()
 
