@@ -7,7 +7,13 @@ import json
 
 from videogate._cli import generate
 
-__all__ = ["configure", "run"]
+__all__ = ["EXAMPLES", "configure", "run"]
+
+EXAMPLES = """
+  videogate estimate -P wan -i photo.png -p "waves" -d 5 --fps 30 -s 1280x720
+  videogate estimate -P wan ... --option audio=false   # the silent rate
+  videogate estimate ... --json                      # amount, currency and basis
+"""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,13 @@ import sys
 
 from videogate._cli._common import add_config_argument
 
-__all__ = ["configure", "run"]
+__all__ = ["EXAMPLES", "configure", "run"]
+
+EXAMPLES = """
+  videogate mcp                                   # stdio, for a desktop MCP client
+  videogate mcp --transport http --port 8765      # streamable HTTP on loopback
+  videogate mcp -c ~/pipelines/videogate.toml     # with a given configuration
+"""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,13 @@ import time
 
 from videogate._cli._common import add_config_argument
 
-__all__ = ["configure", "parse_since", "run"]
+__all__ = ["EXAMPLES", "configure", "parse_since", "run"]
+
+EXAMPLES = """
+  videogate spend                     # the last 7 days, by provider
+  videogate spend --since 24h --provider wan
+  videogate spend --since 30d --json
+"""
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
