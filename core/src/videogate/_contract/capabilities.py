@@ -17,6 +17,8 @@ from videogate._contract.size import Size
 __all__ = ["Capabilities", "LatencyPrior", "NumberRange", "ServiceLimits", "SizeRule"]
 
 _EPS = 1e-9
+#: Relative aspect difference within which a target aspect is that of an exact size.
+_EXACT_ASPECT = 0.005
 
 
 def _sorted_values(values: Iterable[float]) -> tuple[float, ...]:
@@ -105,6 +107,8 @@ class SizeRule:
     DashScope's 720P/1080P) for providers whose output aspect follows the reference image
     (``aspect_from_reference``). ``pixel_tolerance`` is the relative slack within which a
     requested pixel count counts as that tier (the service rounds sides to its grid).
+    ``exact_sizes`` are tier sizes the service produces as they are, off its grid (such as
+    1920x1080 on a 16-pixel grid), for the aspects they have.
     """
 
     sizes: tuple[Size, ...] = ()
@@ -115,6 +119,7 @@ class SizeRule:
     pixel_tiers: tuple[int, ...] = ()
     aspect_from_reference: bool = False
     pixel_tolerance: float = 0.0
+    exact_sizes: tuple[Size, ...] = ()
 
     def allows(self, size: Size) -> bool:
         """Whether ``size`` can be produced exactly (tiers: within ``pixel_tolerance``)."""
@@ -155,6 +160,10 @@ class SizeRule:
         if self.pixel_tiers:
             tier = min(self.pixel_tiers, key=lambda t: abs(math.log(t / size.pixels)))
             target_aspect = aspect or size.aspect
+            for exact in self.exact_sizes:
+                same_aspect = abs(math.log(exact.aspect / target_aspect)) < _EXACT_ASPECT
+                if same_aspect and self.tier_for(exact) == tier:
+                    return exact
             width = math.sqrt(tier * target_aspect)
             return self._fit(width, width / target_aspect)
         scale = 1.0

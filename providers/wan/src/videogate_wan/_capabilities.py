@@ -8,7 +8,6 @@ image with sides on a 16-pixel grid, prompts up to 1500 characters, negative pro
 
 from __future__ import annotations
 
-import math
 from typing import Final
 
 from videogate import Capabilities, LatencyPrior, NumberRange, ServiceLimits, Size, SizeRule
@@ -52,14 +51,19 @@ PIXEL_TOLERANCE: Final = 0.05
 
 
 def _size_rule(resolutions: tuple[str, ...]) -> SizeRule:
+    exact = tuple(
+        size
+        for r in resolutions
+        for size in (_CANONICAL[r], Size(_CANONICAL[r].height, _CANONICAL[r].width))
+    )
     return SizeRule(
         pixel_tiers=tuple(RESOLUTIONS[r] for r in resolutions),
         aspect_from_reference=True,
         pixel_tolerance=PIXEL_TOLERANCE,
-        # 8, not 16: 1920x1080 (off the 16-px grid) is what 16:9 inputs give, and adjust mode
-        # must expect that size rather than 1920x1088.
-        multiple_of=8,
+        multiple_of=GRID,
         min_side=GRID,
+        # 16:9 and 9:16 inputs give the familiar sizes, 1080 being off the 16-px grid.
+        exact_sizes=exact,
     )
 
 
@@ -107,18 +111,6 @@ def resolution_for(size: Size, resolutions: tuple[str, ...] = ("720P", "1080P"))
 def output_size(resolution: str, aspect: float) -> Size:
     """The frame size the service produces for a tier and an input aspect (width/height):
     the tier's pixel count at that aspect, each side rounded to the 16-pixel grid; exactly
-    16:9 (or 9:16) images give 1280x720 and 1920x1080."""
-    tier = RESOLUTIONS[resolution]
-    for canonical in (
-        _CANONICAL[resolution],
-        Size(_CANONICAL[resolution].height, _CANONICAL[resolution].width),
-    ):
-        if abs(math.log(aspect / canonical.aspect)) < 0.005:
-            return canonical  # 16:9 and 9:16 keep the familiar sizes (1080 is off the grid)
-    width = math.sqrt(tier * aspect)
-    height = width / aspect
-
-    def snap(value: float) -> int:
-        return max(GRID, round(value / GRID) * GRID)
-
-    return Size(snap(width), snap(height))
+    16:9 (or 9:16) images give 1280x720 and 1920x1080. The size rule's own prediction, so
+    adjust mode expects exactly what is delivered."""
+    return _size_rule((resolution,)).nearest(_CANONICAL[resolution], aspect)
