@@ -12,7 +12,7 @@ EXPECTED = {
     "structure", "unstructure", "dumps", "from_json", "json_schema",
     # providers and plugins
     "Provider", "ProviderSpec", "TaskRef", "TaskState", "TaskStatus", "TaskOutput",
-    "CancelOutcome", "hookimpl", "hookspec", "load_registry", "make_plugin_manager", "Registry",
+    "TaskSummary", "TaskLister", "CancelOutcome", "hookimpl", "hookspec", "load_registry", "make_plugin_manager", "Registry",
     "BrokenPlugin",
     # configuration, secrets, progress
     "Config", "ProviderEntry", "load_config", "Secret", "redact", "register_secret",
@@ -24,7 +24,7 @@ EXPECTED = {
     # errors
     "VideogateError", "InvalidRequest", "ConfigError", "UnknownProvider", "UnsupportedParameter",
     "AuthenticationError", "PermissionDenied", "RateLimited", "QuotaExceeded", "ContentRejected",
-    "ProviderUnavailable", "TaskFailed", "TaskExpired", "Timeout", "Cancelled",
+    "ProviderUnavailable", "TaskFailed", "TaskExpired", "TaskMayExist", "Timeout", "Cancelled",
     "MalformedResponse", "StorageError",
     "__version__",
 }  # fmt: skip
