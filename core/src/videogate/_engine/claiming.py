@@ -149,16 +149,18 @@ async def _follow(services: RunServices, run: Run, claim: Claim) -> VideoResult 
         delay = min(FOLLOW_MAX, delay * 1.5)
 
 
-def release(services: RunServices, run: Run) -> None:
+def release(services: RunServices, run: Run, *, gave_up: bool = False) -> None:
     """Give up the claim ``run`` holds (from the engine loop, without waiting): removed when
-    its job ended or never sent anything, else its lease ends now so the next caller adopts
-    the job at once."""
+    its job ended, never sent anything, or its caller gave up on it (a cancel or deadline:
+    a later identical request starts afresh, the job stays resumable by id); else its lease
+    ends now so the next caller adopts the job at once (a crash, an engine shutdown, a lost
+    submit answer)."""
     key = run.claim_key
     if key is None:
         return
     run.claim_key = None
     state = run.record.state
-    finished = state.finished or state is JobState.PENDING
+    finished = state.finished or state is JobState.PENDING or gave_up
     journal = services.resources.journal
 
     def give_up() -> None:

@@ -17,8 +17,10 @@ import attrs
 
 from videogate._contract.convert import structure, unstructure
 from videogate._contract.errors import (
+    Cancelled,
     InvalidRequest,
     StorageError,
+    Timeout,
     VideogateError,
 )
 from videogate._contract.events import JobPhase, ProgressEvent
@@ -225,7 +227,10 @@ class Runner:
         key = run.record.cache_key
         if key is not None and self.inflight.get(key) is run:
             del self.inflight[key]
-        release(self, run)
+        gave_up = isinstance(error, Timeout) or (
+            isinstance(error, Cancelled) and run.cancel_requested
+        )
+        release(self, run, gave_up=gave_up)
         self.resources.observers.finished(run.job_id, run.provider, result, error)
         logger.debug("job %s ended %s after %.3f s", run.job_id, phase, total)
 
