@@ -12,8 +12,8 @@ EXPECTED = {
     "structure", "unstructure", "dumps", "from_json", "json_schema",
     # providers and plugins
     "Provider", "ProviderSpec", "TaskRef", "TaskState", "TaskStatus", "TaskOutput",
-    "TaskSummary", "TaskLister", "CancelOutcome", "hookimpl", "hookspec", "load_registry", "make_plugin_manager", "Registry",
-    "BrokenPlugin",
+    "TaskSummary", "TaskLister", "CancelOutcome", "hookimpl", "hookspec", "load_registry",
+    "make_plugin_manager", "Registry", "BrokenPlugin",
     # configuration, secrets, progress
     "Config", "ProviderEntry", "load_config", "Secret", "redact", "register_secret",
     "RedactingFilter", "JobPhase", "ProgressEvent",

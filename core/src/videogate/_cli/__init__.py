@@ -8,7 +8,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from videogate._cli._common import report_error
+from videogate._cli._common import check_arguments, report_error
 
 __all__ = ["COMMANDS", "main"]
 
@@ -24,9 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "contract-test": ("videogate._cli.contract_test", "run the contract suite on a provider"),
 }
 
-_EPILOG = """exit codes: 0 success, 2 invalid input or unsupported parameter, 3 refused by the
-provider (auth, permission, content, task failed), 4 transient failure after retries or
-timeout, 130 cancelled"""
+_EPILOG = """exit codes: 0 success, 2 invalid input, local configuration (e.g. no API key) or
+unsupported parameter, 3 refused by the provider (auth, permission, content, task failed), 4
+transient failure after retries, timeout, or a lost submit answer (the job stays resumable),
+130 cancelled"""
 
 
 def _top_parser() -> argparse.ArgumentParser:
@@ -46,6 +47,10 @@ def _top_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (also used as the process status)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        check_arguments(args)
+    except Exception as exc:
+        return report_error(exc, json_output="--json" in args)
     if not args or args[0] not in COMMANDS:
         parser = _top_parser()
         ns = parser.parse_args(args)
