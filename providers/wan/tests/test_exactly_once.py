@@ -108,8 +108,13 @@ class World:
         path = self.root / "output" / "videogate.sqlite3"
         if not path.exists():
             return []
-        with sqlite3.connect(path, timeout=30) as db:
+        db = sqlite3.connect(path, timeout=30)
+        try:
             return [json.loads(r[0]) for r in db.execute("SELECT data FROM videogate_jobs")]
+        except sqlite3.OperationalError:  # not created yet
+            return []
+        finally:
+            db.close()
 
     def submissions(self) -> int:
         self.emu.settle()
@@ -177,13 +182,13 @@ def _kill_at(world: World, point: str) -> None:
     """Start a generate and SIGKILL it at ``point``."""
     emu = world.emu
     if point == "submit_in_flight":
-        emu.inject("latency", endpoint="submit", after=True, seconds=30)
+        emu.inject("latency", endpoint="submit", after=True, seconds=2)
     elif point == "submitted_before_first_poll":
-        emu.inject("latency", endpoint="query", seconds=30)
+        emu.inject("latency", endpoint="query", seconds=5)
     elif point == "running":
-        emu.configure(running_seconds=30)
+        emu.configure(running_seconds=2.5)
     elif point == "downloading":
-        emu.inject("latency", endpoint="video", seconds=30)
+        emu.inject("latency", endpoint="video", seconds=5)
     process = world.start(world.generate_args())
     stats = emu.stats
     if point == "submit_in_flight":
@@ -203,7 +208,7 @@ def _kill_at(world: World, point: str) -> None:
     elif point == "after_done":
         _wait(lambda: any(r["state"] == "succeeded" for r in world.rows()))
     process.send_signal(signal.SIGKILL)
-    process.wait(30)
+    process.communicate(timeout=30)
     emu.clear_faults()
     emu.configure(running_seconds=0.7)
 
