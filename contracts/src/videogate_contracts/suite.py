@@ -23,6 +23,7 @@ from videogate_contracts._cache_key_checks import CacheKeyChecks
 from videogate_contracts._context import ContractContext
 from videogate_contracts._double import ServiceDouble
 from videogate_contracts._guard import weakened_tests
+from videogate_contracts._listing_checks import ListingChecks
 from videogate_contracts._normalization_checks import NormalizationChecks
 from videogate_contracts._prepare_checks import PrepareChecks
 from videogate_contracts._requests import simple_request
@@ -35,7 +36,7 @@ __all__ = ["ProviderContract"]
 # Listed last-first: pytest runs inherited tests in reverse MRO order, so the capability
 # checks run first and the engine and the guard last.
 class ProviderContract(
-    SecretChecks, CacheKeyChecks, ServiceChecks, NormalizationChecks, PrepareChecks
+    SecretChecks, CacheKeyChecks, ServiceChecks, NormalizationChecks, PrepareChecks, ListingChecks
 ):
     """Base class of a provider's contract tests (not collected itself: no ``Test`` prefix).
 

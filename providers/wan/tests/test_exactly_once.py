@@ -141,7 +141,7 @@ def _wait(condition: Callable[[], bool], timeout: float = 60.0) -> None:
 def test_n_processes_with_the_same_request_pay_once(world, n):
     processes = [world.start(world.generate_args()) for _ in range(n)]
     outputs = [p.communicate(timeout=180) for p in processes]
-    for process, (out, err) in zip(processes, outputs, strict=True):
+    for process, (_out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
         assert "database is locked" not in err
     results = [json.loads(out) for out, _ in outputs]
@@ -235,7 +235,7 @@ def test_a_killed_generate_is_finished_without_paying_twice(world, point, again)
         assert row["state"] == "succeeded"
         _video(row["result"])
     assert world.submissions() == 1
-    leftovers = [p for p in (world.root / "output").rglob("*.part")]
+    leftovers = list((world.root / "output").rglob("*.part"))
     assert leftovers == []
 
 
@@ -271,9 +271,9 @@ def test_an_in_flight_submit_with_two_candidates_is_reported_then_adopted(world,
 # -- lost submit answers ------------------------------------------------------------------------
 
 LOST = {
-    "reset_after_send": dict(kind="reset", endpoint="submit", after=True),
-    "read_timeout": dict(kind="latency", endpoint="submit", after=True, seconds=4),
-    "unreadable_answer": dict(kind="malformed", endpoint="submit", after=True),
+    "reset_after_send": {"kind": "reset", "endpoint": "submit", "after": True},
+    "read_timeout": {"kind": "latency", "endpoint": "submit", "after": True, "seconds": 4},
+    "unreadable_answer": {"kind": "malformed", "endpoint": "submit", "after": True},
 }
 
 
