@@ -14,8 +14,8 @@ EXPECTED = {
     "CostEstimate",
     # providers and plugins
     "Provider", "ProviderSpec", "TaskRef", "TaskState", "TaskStatus", "TaskOutput",
-    "CancelOutcome", "hookimpl", "hookspec", "load_registry", "make_plugin_manager", "Registry",
-    "BrokenPlugin",
+    "TaskSummary", "TaskLister", "CancelOutcome", "hookimpl", "hookspec", "load_registry",
+    "make_plugin_manager", "Registry", "BrokenPlugin",
     # configuration, secrets, progress
     "Config", "ProviderEntry", "load_config", "Secret", "redact", "register_secret",
     "RedactingFilter", "JobPhase", "ProgressEvent",
@@ -28,7 +28,7 @@ EXPECTED = {
     "VideogateError", "InvalidRequest", "ConfigError", "UnknownProvider", "UnsupportedParameter",
     "BudgetExceeded",
     "AuthenticationError", "PermissionDenied", "RateLimited", "QuotaExceeded", "ContentRejected",
-    "ProviderUnavailable", "TaskFailed", "TaskExpired", "Timeout", "Cancelled",
+    "ProviderUnavailable", "TaskFailed", "TaskExpired", "TaskMayExist", "Timeout", "Cancelled",
     "MalformedResponse", "StorageError",
     "__version__",
 }  # fmt: skip

@@ -17,6 +17,7 @@ from videogate import (
     Cancelled,
     ProviderSpec,
     TaskFailed,
+    TaskMayExist,
     VideogateError,
     VideoRequest,
     VideoResult,
@@ -167,7 +168,12 @@ def run_engine_machine(
             outcome = self._generate()
             paid = double.submissions - before
             assert paid <= 1, f"a job submitted {paid} times after a {kind} submit fault"
-            if isinstance(outcome, VideogateError):
+            if isinstance(outcome, TaskMayExist):
+                # A lost submit answer: the journal keeps the key so nothing is paid twice;
+                # later jobs start from a fresh state.
+                self.engine.close()
+                self.engine = _engine_for(ctx, str(next(counter)))
+            elif isinstance(outcome, VideogateError):
                 assert expectation(kind).matches(outcome) or outcome.retryable, (
                     f"a {kind} submit fault ended the job with {outcome!r}"
                 )

@@ -24,6 +24,7 @@ from videogate_contracts._cancel_checks import CancelChecks
 from videogate_contracts._context import ContractContext
 from videogate_contracts._double import ServiceDouble
 from videogate_contracts._guard import weakened_tests
+from videogate_contracts._listing_checks import ListingChecks
 from videogate_contracts._normalization_checks import NormalizationChecks
 from videogate_contracts._prepare_checks import PrepareChecks
 from videogate_contracts._requests import simple_request
@@ -44,6 +45,7 @@ class ProviderContract(
     ServiceChecks,
     NormalizationChecks,
     PrepareChecks,
+    ListingChecks,
 ):
     """Base class of a provider's contract tests (not collected itself: no ``Test`` prefix).
 

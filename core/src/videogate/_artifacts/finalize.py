@@ -21,6 +21,7 @@ import attrs
 
 from videogate._artifacts.conform import ConformTarget, conform_video, needs_conform
 from videogate._artifacts.download import download
+from videogate._artifacts.leftovers import staging_prefix
 from videogate._artifacts.probe import VideoProbe, probe_video
 from videogate._artifacts.storage import Storage, safe_key_part
 from videogate._contract.errors import StorageError, VideogateError
@@ -133,7 +134,7 @@ def finalize(
     timings: dict[str, float] = {}
     warnings: list[ResultWarning] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="videogate-", dir=staging_dir) as staging:
+        with tempfile.TemporaryDirectory(prefix=staging_prefix(), dir=staging_dir) as staging:
             if on_phase is not None:
                 on_phase(JobPhase.DOWNLOADING)
             with _timed(timings, "downloading"):

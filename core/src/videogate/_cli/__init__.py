@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from videogate._cli._common import report_error
+from videogate._cli._common import check_arguments, report_error
 
 __all__ = ["COMMANDS", "command_parser", "main"]
 
@@ -38,9 +38,10 @@ _EXAMPLES = """examples:
   videogate jobs                      # the journal
   eval "$(videogate completion bash)" # tab completion (also zsh, fish)
 
-exit codes: 0 success, 2 invalid input or unsupported parameter, 3 refused by the
-provider (auth, permission, content, task failed), 4 transient failure after retries or
-timeout, 130 cancelled"""
+exit codes: 0 success, 2 invalid input, local configuration (e.g. no API key) or
+unsupported parameter, 3 refused by the provider (auth, permission, content, task failed), 4
+transient failure after retries, timeout, or a lost submit answer (the job stays resumable),
+130 cancelled"""
 
 _GLOBAL_FLAGS = {"-v": (1, False), "--verbose": (1, False), "-vv": (2, False)}
 _GLOBAL_FLAGS.update({"-q": (0, True), "--quiet": (0, True)})
@@ -85,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     while args and args[0] in _GLOBAL_FLAGS:
         more, hush = _GLOBAL_FLAGS[args.pop(0)]
         verbose, quiet = verbose + more, quiet or hush
+    try:
+        check_arguments(args)
+    except Exception as exc:
+        return report_error(exc, json_output="--json" in args)
     if not args or args[0] not in COMMANDS:
         if args and not args[0].startswith("-"):
             from videogate._contract.suggest import suggestion

@@ -25,12 +25,11 @@ def run(args: argparse.Namespace) -> int:
     """Print the estimate and its basis (one JSON object with ``--json``)."""
     engine = generate.make_engine(args)
     try:
-        name = args.provider or engine.config.default_provider
-        provider = engine.provider(name)
-        namespace = getattr(type(provider), "name", name)
+        provider = engine.provider(args.provider)
+        namespace = getattr(type(provider), "name", args.provider)
         estimate = engine.estimate(
             generate.build_request(args, namespace),
-            provider=name,
+            provider=args.provider,
             mode=args.mode,
             use_cache=not args.no_cache,
         )

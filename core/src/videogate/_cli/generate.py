@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from videogate._cli._common import add_config_argument
+from videogate._cli._common import add_config_argument, seconds
 
 __all__ = ["EXAMPLES", "configure", "run"]
 
@@ -56,8 +56,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="provider option (VALUE parsed as JSON when it can be); repeatable",
     )
-    parser.add_argument("--no-cache", action="store_true", help="do not reuse a cached video")
-    parser.add_argument("--timeout", type=float, help="overall deadline in seconds")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not reuse a stored video (an identical job in flight is still followed, "
+        "never paid twice)",
+    )
+    parser.add_argument("--timeout", type=seconds, help="overall deadline in seconds (> 0)")
     parser.add_argument(
         "--max-cost",
         type=float,
@@ -198,7 +203,11 @@ def follow(job: Any, args: argparse.Namespace, *, plain: bool = False) -> int:
             return 130
     target = getattr(args, "output", None)
     saved = save_copy(result, target) if target else None
-    print_result(result, args.json, saved)
+    try:
+        print_result(result, args.json, saved)
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        pass  # the result is delivered (and journaled): an interrupt now changes nothing
     return 0
 
 
@@ -217,6 +226,15 @@ def run(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             max_cost=args.max_cost,
         )
-        return follow(job, args)
+        status = follow(job, args)
     finally:
+        close_quietly(engine)
+    return status
+
+
+def close_quietly(engine: Any) -> None:
+    """Close the engine; a Ctrl-C while closing (after the outcome was printed) is ignored."""
+    try:
+        engine.close()
+    except KeyboardInterrupt:
         engine.close()

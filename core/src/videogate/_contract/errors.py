@@ -14,6 +14,7 @@
      +-- QuotaExceeded                  an allocation is used up; not retryable
      +-- ContentRejected                moderation refused the input or the output
      +-- ProviderUnavailable            5xx, network, reset; retryable
+     |    +-- TaskMayExist              a submit's answer was lost: a task may exist (exit 4)
      +-- TaskFailed                     the provider ran the task and it failed
      |    +-- TaskExpired               the provider no longer knows the task
      +-- Timeout                        a deadline passed; the job stays resumable
@@ -47,6 +48,7 @@ __all__ = [
     "StorageError",
     "TaskExpired",
     "TaskFailed",
+    "TaskMayExist",
     "Timeout",
     "UnknownProvider",
     "UnsupportedParameter",
@@ -248,6 +250,41 @@ class ProviderUnavailable(VideogateError):
     exit_code = EXIT_TRANSIENT
 
 
+class TaskMayExist(ProviderUnavailable):
+    """A submit was sent but its answer was lost (reset, read timeout, unreadable answer):
+    the provider may have created, and billed, a task whose id is unknown.
+
+    Never retried automatically (that could pay twice); the job stays journaled as
+    "submitted, task id unknown" and ``videogate resume JOB`` looks for the task in the
+    provider's task list. Exit code 4.
+
+    :param job_id: the journaled job, when known.
+    :param candidates: task ids found in the provider's list that may be this job's.
+    """
+
+    default_retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: str | None = None,
+        candidates: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.job_id = job_id
+        self.candidates = tuple(candidates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`VideogateError.to_dict`, plus ``job_id`` and ``candidates``."""
+        data = super().to_dict()
+        if self.job_id is not None:
+            data["job_id"] = self.job_id
+        data["candidates"] = list(self.candidates)
+        return data
+
+
 class TaskFailed(VideogateError):
     """The provider accepted the task, ran it, and reports that it failed."""
 
@@ -293,7 +330,7 @@ def exit_code_for(exc: BaseException) -> int:
     """The ``videogate`` exit code for an exception: 2 invalid, 3 refused, 4 transient, 130
     cancelled; anything that is not a :class:`VideogateError` counts as refused (3)."""
     if isinstance(exc, VideogateError):
-        if isinstance(exc, InvalidRequest | UnsupportedParameter | Cancelled):
+        if isinstance(exc, InvalidRequest | UnsupportedParameter | Cancelled | TaskMayExist):
             return exc.exit_code
         return EXIT_TRANSIENT if exc.retryable else EXIT_REFUSED
     if isinstance(exc, KeyboardInterrupt):

@@ -13,7 +13,7 @@ import abc
 import enum
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import attrs
 
@@ -29,10 +29,12 @@ __all__ = [
     "CancelOutcome",
     "Provider",
     "ProviderSpec",
+    "TaskLister",
     "TaskOutput",
     "TaskRef",
     "TaskState",
     "TaskStatus",
+    "TaskSummary",
 ]
 
 
@@ -122,6 +124,43 @@ class TaskState:
             raise ValueError("a SUCCEEDED TaskState needs an output")
         if self.status is TaskStatus.FAILED and self.error is None:
             raise ValueError("a FAILED TaskState needs an error")
+
+
+@attrs.frozen(kw_only=True)
+class TaskSummary:
+    """One task of the provider's task list (see :class:`TaskLister`).
+
+    :ivar task_id: the provider's task id.
+    :ivar created_at: when the provider created it (timezone-aware).
+    :ivar model: the model it runs, if the list says.
+    :ivar status: its normalized status, if the list says.
+    :ivar data: what ``poll`` needs besides the id (as in :attr:`TaskRef.data`).
+    """
+
+    task_id: str
+    created_at: datetime
+    model: str | None = None
+    status: TaskStatus | None = None
+    data: dict[str, Any] = attrs.field(factory=dict, hash=False)
+
+
+@runtime_checkable
+class TaskLister(Protocol):
+    """The optional provider operation that lists the account's tasks in a time window.
+
+    A provider that has it lets ``videogate resume`` find the task of a submit whose answer
+    was lost (see :class:`TaskMayExist`): a single unclaimed task of the same model created
+    in the window is adopted, never paid for again.
+    """
+
+    def list_tasks(self, since: datetime, until: datetime) -> list[TaskSummary]:
+        """Every task of this provider's model created between ``since`` and ``until``
+        (timezone-aware), newest first, all pages; one or more short requests, never
+        sleeping.
+
+        :raises VideogateError: the listing failed (mapped like any other call).
+        """
+        ...
 
 
 class Provider(abc.ABC):

@@ -28,18 +28,34 @@ if TYPE_CHECKING:
 __all__ = ["adopt", "adopt_journaled"]
 
 
-async def adopt_journaled(runner: RunServices, job_id: str, timeout: float | None) -> Run:
-    """:func:`adopt` the journaled job ``job_id``.
+async def adopt_journaled(
+    runner: RunServices, job_id: str, timeout: float | None, *, task_id: str | None = None
+) -> Run:
+    """:func:`adopt` the journaled job ``job_id`` (with ``task_id`` as its task, for a job
+    whose submit answer was lost).
 
-    :raises InvalidRequest: no such job.
+    :raises InvalidRequest: no such job, or a ``task_id`` for a job that is not waiting for
+        one.
     """
     record = await runner.in_db(runner.resources.journal.get, job_id)
     if record is None:
         raise InvalidRequest(f"no journaled job {job_id!r}", field="job_id")
-    return await adopt(runner, record, timeout)
+    if task_id is not None and not record.task_may_exist:
+        raise InvalidRequest(
+            f"job {job_id} is {record.state}; --task only applies to a job whose submit "
+            "answer was lost (task_unknown)",
+            field="task",
+        )
+    return await adopt(runner, record, timeout, task_id=task_id)
 
 
-async def adopt(runner: RunServices, record: JobRecord, timeout: float | None = None) -> Run:
+async def adopt(
+    runner: RunServices,
+    record: JobRecord,
+    timeout: float | None = None,
+    *,
+    task_id: str | None = None,
+) -> Run:
     """The run of ``record``: the live one if this engine runs it, else a resumed one.
 
     A record unknown to the journal (one from another engine's JSON) is journaled first; a
@@ -55,10 +71,12 @@ async def adopt(runner: RunServices, record: JobRecord, timeout: float | None = 
         await runner.in_db(journal.add, record)
     else:
         record = known
-    return await _resume(runner, record, timeout)
+    return await _resume(runner, record, timeout, task_id)
 
 
-async def _resume(runner: RunServices, record: JobRecord, timeout: float | None) -> Run:
+async def _resume(
+    runner: RunServices, record: JobRecord, timeout: float | None, task_id: str | None
+) -> Run:
     provider = runner.resources.provider(record.provider)
     normalized = Normalized(
         structure(record.normalized, VideoRequest),
@@ -71,6 +89,13 @@ async def _resume(runner: RunServices, record: JobRecord, timeout: float | None)
     run = runner.new_run(ctx, record, timeout=timeout, auto_cancel=False, listener=None)
     if record.state is JobState.SUCCEEDED and record.result is not None:
         runner.finish(run, structure(record.result, VideoResult), None, JobPhase.DONE)
+        return run
+    if record.task_may_exist:
+        # Its task is looked for in the provider's list (or ``task_id`` adopted) first.
+        run.marks["resumed"] = 1.0
+        run.adopt_task = task_id
+        await runner.journal_update(run, owner_pid=os.getpid())
+        runner.launch(run, remote=True, message="looking for the task of a lost submit answer")
         return run
     if not record.resumable:
         runner.finish(run, None, _not_resumable(record), JobPhase.FAILED)
@@ -91,12 +116,6 @@ async def _resume(runner: RunServices, record: JobRecord, timeout: float | None)
 
 def _not_resumable(record: JobRecord) -> VideogateError:
     """Why ``record`` cannot be resumed, as the error its job ends with."""
-    if record.state is JobState.SUBMITTING:
-        return TaskFailed(
-            f"job {record.job_id}: the process stopped while the submit was in flight; whether "
-            f"{record.provider} created a task is unknown, and nothing was submitted again",
-            provider=record.provider,
-        )
     if record.state is JobState.CANCELLED:
         return Cancelled(f"job {record.job_id} was cancelled", outcome="cancelled")
     if record.state is JobState.FAILED:

@@ -73,6 +73,9 @@ class Engine:
     :param cleanup_grace: seconds a job stopped by its deadline (or a cancel) is given to
         see an in-flight submit through and cancel its task at the provider before it ends
         anyway, with cancel outcome ``unknown`` (the cleanup goes on in the background).
+    :param claim_lease: seconds a claim on a cache key lasts unless renewed (the engine
+        renews its claims every third of it); another process adopts a job whose owner's
+        lease expired (at once when the owner is a dead process of this machine).
     """
 
     def __init__(
@@ -89,6 +92,7 @@ class Engine:
         clock: Callable[[], float] = time.monotonic,
         cleanup_grace: float = 5.0,
         latency: Any = DEFAULT,
+        claim_lease: float = 30.0,
     ) -> None:
         self.config = config if config is not None else load_config()
         self._resources = Resources(
@@ -106,6 +110,7 @@ class Engine:
             poll_policy=poll_policy,
             clock=clock,
             cleanup_grace=cleanup_grace,
+            claim_lease=claim_lease,
         )
         self.scheduler = self._runner.scheduler
         self.counters = self._runner.counters
@@ -375,12 +380,18 @@ class Engine:
         """Blocking :meth:`aresume`."""
         return self._loop_thread().run(self.aresume(job_id, timeout=timeout))
 
-    def resume_job(self, job_id: str, *, timeout: float | None = None) -> Job:
+    def resume_job(
+        self, job_id: str, *, timeout: float | None = None, task_id: str | None = None
+    ) -> Job:
         """A :class:`Job` resuming the journaled job ``job_id`` (for progress and cancel).
 
-        :raises InvalidRequest: no such job.
+        :param task_id: for a job whose submit answer was lost (``task_unknown``): the
+            provider task to adopt as its task (one of the candidates ``resume`` listed).
+        :raises InvalidRequest: no such job, or ``task_id`` for a job that has a task.
         """
-        run = self._loop_thread().run(adopt_journaled(self._runner, job_id, timeout))
+        run = self._loop_thread().run(
+            adopt_journaled(self._runner, job_id, timeout, task_id=task_id)
+        )
         return Job(self._host, run)
 
     def jobs(self, *, unfinished: bool = False, limit: int | None = None) -> list[JobRecord]:
