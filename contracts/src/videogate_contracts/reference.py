@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,6 +40,7 @@ from videogate import (
     TaskRef,
     TaskState,
     TaskStatus,
+    TaskSummary,
     Timeout,
     VideogateError,
     VideoRequest,
@@ -105,6 +107,7 @@ class _Task:
         self.steps = steps
         self.status = "queued"
         self.url: str | None = None
+        self.created_at = datetime.now(UTC)
 
 
 class ReferenceService:
@@ -164,6 +167,16 @@ class ReferenceService:
             self.tasks[task_id] = _Task(dict(native), list(steps))
             self.submissions += 1
         return {"task_id": task_id, "status": "PENDING"}
+
+    def created_between(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+        """The tasks created in the window, newest first (one page: the service is small)."""
+        with self._lock:
+            found = [
+                {"task_id": task_id, "created_at": task.created_at.isoformat()}
+                for task_id, task in self.tasks.items()
+                if since <= task.created_at <= until
+            ]
+        return sorted(found, key=lambda item: item["created_at"], reverse=True)
 
     def query(self, task_id: str) -> dict[str, Any]:
         task = self.tasks.get(task_id)
@@ -269,6 +282,18 @@ class ReferenceProvider(Provider):
                 retryable=False,
             ) from None
         return TaskRef(task_id=answer["task_id"], provider=self.name)
+
+    def list_tasks(self, since: datetime, until: datetime) -> list[TaskSummary]:
+        """The optional task list (:class:`videogate.TaskLister`): it lets ``videogate
+        resume`` find the task of a submit whose answer was lost."""
+        return [
+            TaskSummary(
+                task_id=item["task_id"],
+                created_at=datetime.fromisoformat(item["created_at"]),
+                model=self.model,
+            )
+            for item in self._service.created_between(since, until)
+        ]
 
     def poll(self, task: TaskRef) -> TaskState:
         answer = self._service.query(task.task_id)

@@ -62,6 +62,7 @@ class World:
     def write_config(self, extra: str = "") -> None:
         self.config.write_text(
             'default_provider = "wan"\n'
+            f'state_dir = "{self.root / "state"}"\n'
             "poll_interval_min = 0.05\npoll_interval_max = 0.2\n"
             "[providers.wan]\n"
             'plugin = "wan"\n'
@@ -105,7 +106,7 @@ class World:
         )
 
     def rows(self) -> list[dict]:
-        path = self.root / "output" / "videogate.sqlite3"
+        path = self.root / "state" / "videogate.sqlite3"
         if not path.exists():
             return []
         db = sqlite3.connect(path, timeout=30)
@@ -307,7 +308,8 @@ def test_a_refused_connection_is_not_a_lost_answer(world, tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     world.config.write_text(
-        'default_provider = "wan"\n[providers.wan]\nplugin = "wan"\n'
+        f'default_provider = "wan"\nstate_dir = "{world.root / "state"}"\n'
+        '[providers.wan]\nplugin = "wan"\n'
         f'base_url = "http://127.0.0.1:{port}/api/v1"\n[retry]\nattempts = 1\n',
         encoding="utf-8",
     )
