@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from videogate import TaskLister, TaskSummary
 from videogate_contracts._context import ContractContext
 from videogate_contracts._requests import simple_request
+from videogate_contracts._skips import contract_skip
 
 __all__ = ["ListingChecks"]
 
@@ -28,7 +27,7 @@ class ListingChecks:
         """
         provider = fresh.provider
         if not isinstance(provider, TaskLister):
-            pytest.skip(f"{fresh.name} has no task list (optional: TaskLister)")
+            contract_skip(f"{fresh.name} has no task list (optional: TaskLister)")
         fresh.require_double()
         before = datetime.now(UTC) - timedelta(minutes=5)
         task = provider.submit(provider.prepare(simple_request(fresh)))
