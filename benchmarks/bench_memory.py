@@ -37,10 +37,11 @@ async def run(engine, start: int) -> None:
     )
 
 
-def forget_past_tasks(service) -> None:
-    """What the remote side remembers is not the engine's memory."""
+def forget_past_tasks(service, provider) -> None:
+    """What the fake remote side (and its adapter's test log) remembers is not the engine's."""
     if KEEP_SERVICE_RECORDS:
         return
+    provider.prepared.clear()
     with service.lock:
         service.tasks.clear()
         service.poll_log.clear()
@@ -49,6 +50,7 @@ def forget_past_tasks(service) -> None:
 
 def main() -> None:
     engine, service = make_engine(1.0, task_seconds=0.0, jitter=0.0)
+    provider = engine._resources.provider("fake")
     try:
         asyncio.run(run(engine, -BATCH))
         marks = {}
@@ -56,7 +58,7 @@ def main() -> None:
         done = 0
         while done < JOBS:
             asyncio.run(run(engine, done))
-            forget_past_tasks(service)
+            forget_past_tasks(service, provider)
             done += BATCH
             if done in (100, 1_000, 10_000) or done == JOBS:
                 marks[done] = rss_mib()

@@ -15,7 +15,6 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import attrs
 
@@ -60,7 +59,7 @@ def _move(source: str, final: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    Path(final).parent.mkdir(parents=True, exist_ok=True)
+    os.makedirs(os.path.dirname(final), exist_ok=True)
     os.replace(source, final)
 
 
@@ -73,12 +72,14 @@ def landing(storage: Storage, job_id: str, staging_dir: str | None = None) -> It
         with tempfile.TemporaryDirectory(prefix="videogate-", dir=staging_dir) as staging:
             yield Landing(os.path.join(staging, "source"), in_store=False)
         return
-    folder = Path(folder_of_key).parent
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f".download.{uuid.uuid4().hex}.part"
+    # Plain strings, not pathlib: Python 3.11's pathlib interns every path part (job ids).
+    folder = os.path.dirname(folder_of_key)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f".download.{uuid.uuid4().hex}.part")
     try:
-        yield Landing(str(path), in_store=True)
+        yield Landing(path, in_store=True)
     finally:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
         with contextlib.suppress(OSError):
-            folder.rmdir()  # only succeeds when nothing was stored in it
+            os.rmdir(folder)  # only succeeds when nothing was stored in it
