@@ -1,9 +1,11 @@
 """Engine RSS after 1,000 and 10,000 finished jobs: finished runs are released (the journal
 keeps their records), so memory stays flat.
 
-Instantly finished tasks of the fake provider of tests/engine, 50 at a time, cache off.
+Instantly finished tasks of the fake provider of tests/engine, 50 at a time, cache off. The
+fake service runs in this process; it is the remote side, so its own records of past tasks are
+dropped after each batch (``--keep-service-records`` keeps them, to see what they cost).
 
-    .venv/bin/python benchmarks/bench_memory.py [JOBS]
+    .venv/bin/python benchmarks/bench_memory.py [JOBS] [--keep-service-records]
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import sys
 import psutil
 from _fleetkit import REQUEST, make_engine
 
-JOBS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+ARGS = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+JOBS = int(ARGS[0]) if ARGS else 10_000
+KEEP_SERVICE_RECORDS = "--keep-service-records" in sys.argv
 BATCH = 50
 
 
@@ -33,8 +37,20 @@ async def run(engine, start: int) -> None:
     )
 
 
+def forget_past_tasks(service, provider) -> None:
+    """What the fake remote side (and its adapter's test log) remembers is not the engine's."""
+    if KEEP_SERVICE_RECORDS:
+        return
+    provider.prepared.clear()
+    with service.lock:
+        service.tasks.clear()
+        service.poll_log.clear()
+        service.finish_log.clear()
+
+
 def main() -> None:
-    engine, _ = make_engine(1.0, task_seconds=0.0, jitter=0.0)
+    engine, service = make_engine(1.0, task_seconds=0.0, jitter=0.0)
+    provider = engine._resources.provider("fake")
     try:
         asyncio.run(run(engine, -BATCH))
         marks = {}
@@ -42,6 +58,7 @@ def main() -> None:
         done = 0
         while done < JOBS:
             asyncio.run(run(engine, done))
+            forget_past_tasks(service, provider)
             done += BATCH
             if done in (100, 1_000, 10_000) or done == JOBS:
                 marks[done] = rss_mib()
