@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import attrs
 
-from videogate._artifacts.leftovers import part_name, staging_prefix
+from videogate._artifacts.leftovers import clean_local_parts, part_name, staging_prefix
 from videogate._artifacts.storage import Storage, safe_key_part
 from videogate._contract.errors import StorageError
 
@@ -77,6 +77,8 @@ def landing(storage: Storage, job_id: str, staging_dir: str | None = None) -> It
     # Plain strings, not pathlib: Python 3.11's pathlib interns every path part (job ids).
     folder = os.path.dirname(folder_of_key)
     os.makedirs(folder, exist_ok=True)
+    # A resumed job lands where its crashed predecessor did: clear what that one left.
+    clean_local_parts(folder)
     path = os.path.join(folder, part_name("download"))
     try:
         yield Landing(path, in_store=True)
