@@ -42,8 +42,8 @@ class PollPolicy:
 
     :ivar budget: the mean detection delay allowed (time from a task's end to the poll that
         sees it); the step inside the window is ``2 * budget * margin``.
-    :ivar margin: the share of the budget the step may use (the query's own time uses the
-        rest).
+    :ivar margin: the share of the budget the step may use (the query's own time and scheduling
+        jitter use the rest).
     :ivar relative: a step is at most this fraction of the typical task time (short tasks).
     :ivar min_interval: never poll one task more often than this.
     :ivar max_interval: the largest step of an overrunning task (never below the step).
@@ -56,7 +56,7 @@ class PollPolicy:
     """
 
     budget: float = 2.5
-    margin: float = 0.9
+    margin: float = 0.8
     relative: float = 0.15
     min_interval: float = 0.05
     max_interval: float = 30.0
