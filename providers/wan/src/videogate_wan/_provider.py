@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -46,7 +46,6 @@ from videogate_wan._capabilities import (
 )
 from videogate_wan._credentials import resolve_api_key
 from videogate_wan._errors import (
-    AmbiguousSubmit,
     error_from_exception,
     error_from_response,
     error_from_task,
@@ -54,7 +53,9 @@ from videogate_wan._errors import (
 )
 from videogate_wan._images import check_reference_image
 from videogate_wan._pricing import pricing_for
+from videogate_wan._sdk import submit_session, tasks_api
 from videogate_wan._settings import WanSettings, request_options
+from videogate_wan._task_list import SERVICE_TZ, fetch_task_list
 
 __all__ = ["WanProvider"]
 
@@ -62,8 +63,6 @@ logger = logging.getLogger("videogate.wan")
 
 #: DashScope keeps ``video_url`` and the task id for 24 hours.
 URL_LIFETIME = timedelta(hours=24)
-#: Task times are written in the service's local time (UTC+8 in Beijing and Singapore).
-SERVICE_TZ = timezone(timedelta(hours=8))
 _STATUS = {"PENDING": TaskStatus.QUEUED, "RUNNING": TaskStatus.RUNNING}
 
 
@@ -243,7 +242,7 @@ class WanProvider(Provider):
         except Exception as exc:
             # Nothing is billed before the submit itself: upload failures are safe to repeat.
             raise _not_sent(self._mapped(exc, "upload")) from None
-        session = _submit_session()
+        session = submit_session()
         try:
             response = VideoSynthesis.async_call(
                 model=native["model"],
@@ -329,7 +328,7 @@ class WanProvider(Provider):
         api_key = self._api_key()
         from dashscope.api_entities.dashscope_response import VideoSynthesisResponse
 
-        raw = _tasks_api().get(
+        raw = tasks_api().get(
             task.task_id,
             api_key=api_key,
             workspace=self.settings.workspace,
@@ -421,42 +420,14 @@ class WanProvider(Provider):
             raise self._mapped(exc, "list") from None
 
     def _list_tasks(self, since: datetime, until: datetime) -> list[TaskSummary]:
-        api_key = self._api_key()
-        from dashscope import VideoSynthesis
-
-        lister: Any = VideoSynthesis  # ``list`` comes from the SDK's BaseAsyncApi
-        found: dict[str, TaskSummary] = {}
-        page = 1
-        while page <= _LIST_MAX_PAGES:
-            response = lister.list(
-                start_time=_service_stamp(since),
-                end_time=_service_stamp(until),
-                model_name=MODEL,
-                page_no=page,
-                page_size=_LIST_PAGE,
-                api_key=api_key,
-                workspace=self.settings.workspace,
-                base_address=self.base_url,
-            )
-            if response.status_code != HTTPStatus.OK:
-                raise self._response_error(response, "list")
-            output = response.output
-            rows = output.get("tasks") if isinstance(output, Mapping) else None
-            if not isinstance(rows, list):
-                raise MalformedResponse(
-                    "DashScope answered the task list without tasks",
-                    provider=self.name,
-                    request_id=response.request_id or None,
-                )
-            for row in rows:
-                summary = _summary_of(row)
-                if summary is not None:
-                    found[summary.task_id] = summary
-            total = output.get("total")
-            if len(rows) < _LIST_PAGE or (isinstance(total, int) and page * _LIST_PAGE >= total):
-                break
-            page += 1
-        return sorted(found.values(), key=lambda t: t.created_at, reverse=True)
+        return fetch_task_list(
+            since,
+            until,
+            api_key=self._api_key(),
+            workspace=self.settings.workspace,
+            base_url=self.base_url,
+            refused=lambda response: self._response_error(response, "list"),
+        )
 
     # -- cancel ------------------------------------------------------------------------------
 
@@ -466,7 +437,7 @@ class WanProvider(Provider):
         when the cancel request itself failed (network, auth, 5xx). Never raises."""
         try:
             api_key = self._api_key()
-            response = _tasks_api().cancel(
+            response = tasks_api().cancel(
                 task.task_id,
                 api_key=api_key,
                 workspace=self.settings.workspace,
@@ -507,105 +478,6 @@ class WanProvider(Provider):
             op=op,
             task_id=task_id,
         )
-
-
-_TASKS_API: Any = None
-
-
-def _tasks_api() -> Any:
-    """The SDK's task endpoints (``GET /tasks/{id}``, ``POST /tasks/{id}/cancel``) through its
-    generic mixins, which, unlike ``VideoSynthesis.fetch``/``cancel``, accept a per-call
-    base address and timeout."""
-    global _TASKS_API
-    if _TASKS_API is None:
-        from dashscope.client.base_api import CancelMixin, GetMixin
-
-        class Tasks(GetMixin, CancelMixin):
-            SUB_PATH = "tasks"
-
-        # The SDK tags requests by module; its own fetch/cancel send the ``tasks`` tag.
-        Tasks.__module__ = "dashscope.tasks"
-
-        _TASKS_API = Tasks
-    return _TASKS_API
-
-
-def _submit_session() -> Any:
-    """A fresh ``requests`` session for one submit, whose connection failures after the
-    request was sent surface as :class:`AmbiguousSubmit` instead of ``ConnectionError``: the
-    SDK resends a submit once on ``ConnectionError``, which could start (and bill) a second
-    task when the first one was received."""
-    import requests
-
-    from videogate_wan._errors import _connect_failure
-
-    class _Session(requests.Session):
-        def send(self, request: Any, **kwargs: Any) -> Any:
-            try:
-                return super().send(request, **kwargs)
-            except requests.exceptions.ConnectionError as exc:
-                if _connect_failure(exc):
-                    raise
-                raise AmbiguousSubmit(f"{type(exc).__name__}: {exc}") from None
-            except requests.exceptions.ReadTimeout as exc:
-                raise AmbiguousSubmit(f"{type(exc).__name__}: {exc}") from None
-
-    return _Session()
-
-
-_LIST_PAGE = 100
-_LIST_MAX_PAGES = 50
-
-
-def _service_stamp(moment: datetime) -> str:
-    """``moment`` as the task list's ``start_time``/``end_time``: service time, to seconds."""
-    return moment.astimezone(SERVICE_TZ).strftime("%Y%m%d%H%M%S")
-
-
-def _service_moment(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    for pattern in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S"):
-        try:
-            return datetime.strptime(text.strip(), pattern).replace(tzinfo=SERVICE_TZ)
-        except ValueError:
-            continue
-    return None
-
-
-def _summary_of(row: Any) -> TaskSummary | None:
-    """One row of the task list, or ``None`` when it lacks an id or a creation time."""
-    if not isinstance(row, Mapping) or not row.get("task_id"):
-        return None
-    created = next(
-        (
-            moment
-            for moment in map(_service_moment, (row.get(k) for k in _CREATED_KEYS))
-            if moment is not None
-        ),
-        None,
-    )
-    if created is None:
-        return None
-    model = row.get("model_name") or row.get("model")
-    status = str(row.get("task_status") or "")
-    return TaskSummary(
-        task_id=str(row["task_id"]),
-        created_at=created.astimezone(UTC),
-        model=str(model) if model else None,
-        status=_LIST_STATUS.get(status),
-        data={"model": str(model) if model else MODEL, "adopted": True},
-    )
-
-
-_CREATED_KEYS = ("gmt_create", "submit_time", "create_time", "created_at")
-_LIST_STATUS = {
-    "PENDING": TaskStatus.QUEUED,
-    "RUNNING": TaskStatus.RUNNING,
-    "SUCCEEDED": TaskStatus.SUCCEEDED,
-    "FAILED": TaskStatus.FAILED,
-    "CANCELED": TaskStatus.CANCELLED,
-}
 
 
 def _not_sent(err: VideogateError) -> VideogateError:
