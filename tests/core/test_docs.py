@@ -5,7 +5,13 @@ from pathlib import Path
 import attrs
 
 import videogate
-from videogate._plugins.config import CacheConfig, Config, RetryConfig, StorageConfig
+from videogate._plugins.config import (
+    CacheConfig,
+    Config,
+    RetryConfig,
+    StateConfig,
+    StorageConfig,
+)
 from videogate._plugins.registry import make_plugin_manager
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -29,11 +35,12 @@ def test_every_config_key_is_documented():
         "[cache]": CacheConfig,
         "[storage]": StorageConfig,
         "[retry]": RetryConfig,
+        "[state]": StateConfig,
     }
     for heading, cls in sections.items():
         body = text.split(f"## `{heading}`")[1].split("\n## ")[0] if heading else text
         for field in attrs.fields(cls):
-            if field.name in ("cache", "storage", "retry", "providers", "source"):
+            if field.name in ("cache", "storage", "retry", "state", "providers", "source"):
                 continue
             assert f"| `{field.name}` |" in body, f"{heading or 'top-level'} {field.name}"
 

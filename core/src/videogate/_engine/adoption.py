@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from videogate._contract.convert import structure
@@ -14,7 +15,7 @@ from videogate._contract.errors import (
     TaskFailed,
     VideogateError,
 )
-from videogate._contract.events import JobPhase
+from videogate._contract.events import JobPhase, ProgressEvent
 from videogate._contract.normalize import Mode, Normalized
 from videogate._contract.provider import TaskRef
 from videogate._contract.request import VideoRequest
@@ -25,7 +26,7 @@ from videogate._state.journal import JobRecord, JobState
 if TYPE_CHECKING:
     from videogate._engine.services import RunServices
 
-__all__ = ["adopt", "adopt_journaled"]
+__all__ = ["adopt", "adopt_journaled", "adopt_unfinished"]
 
 
 async def adopt_journaled(runner: RunServices, job_id: str, timeout: float | None) -> Run:
@@ -113,3 +114,30 @@ def _not_resumable(record: JobRecord) -> VideogateError:
     return TaskFailed(
         f"job {record.job_id} cannot be resumed (state {record.state})", provider=record.provider
     )
+
+
+async def adopt_unfinished(
+    runner: RunServices,
+    key: str,
+    timeout: float | None,
+    listener: Callable[[ProgressEvent], None] | None,
+) -> Run | None:
+    """The run of a journaled, submitted and unfinished job of the request ``key`` that no
+    run of this engine holds (one left by a stopped process or run on another machine): it
+    is polled to its end, so its paid task is used instead of a second submit. ``None``
+    when there is none (or the journal cannot look jobs up by request)."""
+    finder = getattr(runner.resources.journal, "unfinished_with_key", None)
+    if finder is None:
+        return None
+    records: list[JobRecord] = await runner.in_db(finder, key)
+    for record in records:
+        live = runner.runs.get(record.job_id)
+        if (live is not None and not live.done) or not record.resumable:
+            continue
+        run = await _resume(runner, record, timeout)
+        if listener is not None:
+            run.subscribe(listener)
+        if not run.done:
+            runner.inflight[key] = run
+        return run
+    return None

@@ -25,6 +25,7 @@ from videogate._contract.normalize import Mode, Normalized, normalize
 from videogate._contract.provider import CancelOutcome, Provider
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import VideoResult
+from videogate._engine.adoption import adopt_unfinished
 from videogate._engine.flight import cache_lookup, cached_run, join
 from videogate._engine.ids import new_job_id
 from videogate._engine.lifecycle import ensure_ended, execute
@@ -62,7 +63,7 @@ class Runner:
         self.resources = resources
         self.config = config
         self.clock = clock
-        self.limits: Limits = limits or LocalLimits(resources.limits_of, clock=clock)
+        self.limits: Limits = limits or _default_limits(resources, clock)
         self.scheduler = PollScheduler(
             poll_policy
             or PollPolicy(
@@ -220,6 +221,14 @@ class Runner:
             joined = join(self, key, listener, auto_cancel)
             if joined is not None:
                 return joined
+            # A task of this request already paid for by a stopped process (or another
+            # machine) is adopted, never submitted again.
+            adopted = await adopt_unfinished(self, key, timeout, listener)
+            if adopted is not None:
+                return adopted
+            joined = join(self, key, listener, auto_cancel)
+            if joined is not None:
+                return joined
         record = JobRecord(
             job_id=new_job_id(),
             provider=name,
@@ -316,6 +325,19 @@ class Runner:
         self.workers.shutdown(wait=False, cancel_futures=True)
         self.finalizers.shutdown(wait=False, cancel_futures=True)
         self._db.shutdown(wait=True)
+
+
+def _default_limits(resources: Resources, clock: Callable[[], float]) -> Limits:
+    """Shared limits when the state backend keeps them (PostgreSQL), else in-process ones."""
+    from videogate._state.backend import state_kind
+
+    if state_kind(resources.config) == "postgresql":
+        from videogate._engine.shared_limits import SharedLimits
+
+        store = resources.state.limit_store()
+        if store is not None:
+            return SharedLimits(store, resources.limits_of)
+    return LocalLimits(resources.limits_of, clock=clock)
 
 
 def _coerce(request: VideoRequest | Mapping[str, Any]) -> VideoRequest:

@@ -25,12 +25,14 @@ __all__ = [
     "Config",
     "ProviderEntry",
     "RetryConfig",
+    "StateConfig",
     "StorageConfig",
     "load_config",
 ]
 
 DEFAULT_PROVIDER = "kenburns"
 CONFIG_ENV = "VIDEOGATE_CONFIG"
+STATE_URL_ENV = "VIDEOGATE_STATE_URL"
 OUTPUT_ENV = "OUTPUT_DIR"
 
 
@@ -74,6 +76,18 @@ class StorageConfig:
 
 
 @attrs.frozen(kw_only=True)
+class StateConfig:
+    """``[state]``: where the journal, cache, claims, latencies and account limits live."""
+
+    url: str | None = None
+    """``postgresql://...`` for state shared by many processes and machines; default (unset
+    or ``sqlite:///PATH``): the embedded SQLite file ``state_path``. ``$VIDEOGATE_STATE_URL``
+    overrides it."""
+    lease: float = 30.0
+    """Seconds a running-task slot stays taken by a process that stopped renewing it."""
+
+
+@attrs.frozen(kw_only=True)
 class RetryConfig:
     """``[retry]``: retries of safe operations (poll, download, cancel) and provable
     non-submissions."""
@@ -101,6 +115,7 @@ class Config:
     cache: CacheConfig = CacheConfig()
     storage: StorageConfig = StorageConfig()
     retry: RetryConfig = RetryConfig()
+    state: StateConfig = StateConfig()
     providers: dict[str, ProviderEntry] = attrs.field(factory=dict, hash=False)
     source: str | None = None
     """The file this configuration was read from, if any."""
@@ -124,6 +139,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "cache": CacheConfig,
     "storage": StorageConfig,
     "retry": RetryConfig,
+    "state": StateConfig,
 }
 _TYPES: dict[type[Any], dict[str, Any]] = {}
 
@@ -260,6 +276,10 @@ def config_from_dict(
     ):
         if env.get(var):
             table[key] = env[var]
+    if env.get(STATE_URL_ENV):
+        state = dict(table.get("state") or {})
+        state["url"] = env[STATE_URL_ENV]
+        table["state"] = state
     config: Config = _build(Config, table, "", where, path)
     return attrs.evolve(config, providers=providers, source=path)
 

@@ -26,7 +26,7 @@ import attrs
 from videogate._contract.errors import StorageError
 from videogate._contract.secrets import redact
 
-__all__ = ["JobRecord", "JobState", "Journal", "SqliteJournal"]
+__all__ = ["JobRecord", "JobState", "Journal", "SqliteJournal", "dump_record"]
 
 
 class JobState(enum.StrEnum):
@@ -150,10 +150,13 @@ CREATE TABLE IF NOT EXISTS videogate_jobs (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS videogate_jobs_state ON videogate_jobs (state);
+CREATE INDEX IF NOT EXISTS videogate_jobs_cache_key
+    ON videogate_jobs (json_extract(data, '$.cache_key'));
 """
 
 
-def _dumps(record: JobRecord) -> str:
+def dump_record(record: JobRecord) -> str:
+    """The record as stored: sorted JSON with secrets masked."""
     # Belt and braces: nothing the engine writes should hold a secret, but a provider could
     # put one in a message; mask it before it reaches the disk.
     return redact(json.dumps(record.to_dict(), sort_keys=True, ensure_ascii=False))
@@ -197,7 +200,7 @@ class SqliteJournal:
                         str(record.state),
                         record.provider,
                         record.created_at,
-                        _dumps(record),
+                        dump_record(record),
                     ),
                 )
             except sqlite3.Error as exc:
@@ -220,7 +223,7 @@ class SqliteJournal:
                     record = attrs.evolve(record, updated_at=time.time(), **changes)
                     self._db.execute(
                         "UPDATE videogate_jobs SET state = ?, data = ? WHERE job_id = ?",
-                        (str(record.state), _dumps(record), job_id),
+                        (str(record.state), dump_record(record), job_id),
                     )
                 except BaseException:
                     self._db.execute("ROLLBACK")
@@ -242,20 +245,43 @@ class SqliteJournal:
         return None if row is None else JobRecord.from_dict(json.loads(row[0]))
 
     def list(self, *, unfinished: bool = False, limit: int | None = None) -> list[JobRecord]:
-        """Jobs, newest first."""
-        query = "SELECT data FROM videogate_jobs"
+        """Jobs, newest first (for long histories use :meth:`page` or ``iter_jobs``)."""
+        return self.page(unfinished=unfinished, before=None, size=limit)
+
+    def page(
+        self, *, unfinished: bool = False, before: str | None = None, size: int | None = None
+    ) -> list[JobRecord]:
+        """Up to ``size`` jobs older than job id ``before``, newest first (index order)."""
+        query = "SELECT data FROM videogate_jobs WHERE 1"
         params: list[Any] = []
         if unfinished:
             ends = [str(s) for s in JobState if s.finished]
-            query += " WHERE state NOT IN (?, ?, ?)"
+            query += " AND state NOT IN (?, ?, ?)"
             params.extend(ends)
+        if before is not None:
+            query += " AND job_id < ?"
+            params.append(before)
         query += " ORDER BY job_id DESC"
-        if limit is not None:
+        if size is not None:
             query += " LIMIT ?"
-            params.append(limit)
+            params.append(size)
         with self._lock:
             try:
                 rows = self._db.execute(query, params).fetchall()
+            except sqlite3.Error as exc:
+                raise self._fail(exc) from None
+        return [JobRecord.from_dict(json.loads(r[0])) for r in rows]
+
+    def unfinished_with_key(self, cache_key: str) -> list[JobRecord]:
+        """Unfinished jobs of the request ``cache_key``, oldest first (indexed)."""
+        ends = [str(s) for s in JobState if s.finished]
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    "SELECT data FROM videogate_jobs WHERE json_extract(data, '$.cache_key') = ?"
+                    " AND state NOT IN (?, ?, ?) ORDER BY job_id",
+                    (cache_key, *ends),
+                ).fetchall()
             except sqlite3.Error as exc:
                 raise self._fail(exc) from None
         return [JobRecord.from_dict(json.loads(r[0])) for r in rows]
