@@ -76,7 +76,7 @@ def _sqlite_path(config: Config) -> Path:
     url = config.state.url
     if url and url.startswith("sqlite:"):
         path = url[len("sqlite:") :]
-        path = path[2:] if path.startswith("//") else path
+        path = path[3:] if path.startswith("///") else path
         if path:
             return Path(path)
     return config.state_path
@@ -139,6 +139,7 @@ class PostgresState:
         self._lock = threading.Lock()
         self._journal: Any = None
         self._limits: Any = None
+        self._caches: list[Any] = []
 
     def journal(self) -> Journal:
         from videogate._state.postgres.journal import PostgresJournal
@@ -159,7 +160,10 @@ class PostgresState:
             return open_cache(self.config, manager)
         from videogate._state.postgres.cache import PostgresCache
 
-        return PostgresCache(self.database)
+        cache = PostgresCache(self.database)
+        with self._lock:
+            self._caches.append(cache)
+        return cache
 
     def limit_store(self) -> PostgresLimitStore | None:
         from videogate._state.postgres.limits import PostgresLimitStore
@@ -177,10 +181,11 @@ class PostgresState:
 
     def close(self) -> None:
         with self._lock:
-            for part in (self._journal, self._limits):
+            for part in (self._journal, self._limits, *self._caches):
                 if part is not None:
                     part.close()
             self._journal = self._limits = None
+            self._caches.clear()
 
 
 def open_state(config: Config) -> StateBackend:
