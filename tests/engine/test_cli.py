@@ -90,7 +90,7 @@ def test_jobs_and_resume(cli, capsys, tmp_path):
     assert main([*ARGS, "--json"]) == 0
     job = json.loads(capsys.readouterr().out)
     assert main(["jobs", "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)["jobs"]
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert listed[0]["task"]["task_id"] == job["task_id"]
     assert listed[0]["state"] == "succeeded"
     artifact = listed[0]["artifact"]

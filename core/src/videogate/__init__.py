@@ -54,7 +54,15 @@ if TYPE_CHECKING:
     from videogate._contract.schema import json_schema
     from videogate._contract.secrets import Secret, redact, register_secret
     from videogate._contract.size import Size
-    from videogate._engine.engine import Engine, Job, agenerate, generate
+    from videogate._engine.batch import BatchItem, BatchOutcome
+    from videogate._engine.engine import (
+        Engine,
+        Job,
+        agenerate,
+        agenerate_many,
+        generate,
+        generate_many,
+    )
     from videogate._logging import RedactingFilter
     from videogate._plugins.config import Config, ProviderEntry, load_config
     from videogate._plugins.registry import (
@@ -119,6 +127,10 @@ __all__ = [
     "Job",
     "generate",
     "agenerate",
+    "generate_many",
+    "agenerate_many",
+    "BatchItem",
+    "BatchOutcome",
     "Journal",
     "JobRecord",
     "SqliteJournal",
@@ -215,6 +227,10 @@ _LAZY = {
     "Job": "videogate._engine.engine",
     "generate": "videogate._engine.engine",
     "agenerate": "videogate._engine.engine",
+    "generate_many": "videogate._engine.engine",
+    "agenerate_many": "videogate._engine.engine",
+    "BatchItem": "videogate._engine.batch",
+    "BatchOutcome": "videogate._engine.batch",
     "Journal": "videogate._state.journal",
     "JobRecord": "videogate._state.journal",
     "SqliteJournal": "videogate._state.journal",

@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("videogate._cli.generate", "generate a video with a provider"),
     "providers": ("videogate._cli.providers", "list installed providers and capabilities"),
     "schema": ("videogate._cli.schema", "print the JSON Schema of request and result"),
+    "batch": ("videogate._cli.batch", "run a JSON Lines file of requests, outcomes as JSON Lines"),
     "jobs": ("videogate._cli.jobs", "list journaled jobs"),
     "resume": ("videogate._cli.resume", "resume unfinished jobs without paying twice"),
     "cache": ("videogate._cli.cache", "cache statistics and clearing"),

@@ -20,7 +20,16 @@ from videogate_wan.emulator._wire import SubmitSpec
 
 __all__ = ["Emulator"]
 
-SETTINGS: Final = ("pending_seconds", "running_seconds", "time_scale", "enforce_limits", "task_ttl")
+SETTINGS: Final = (
+    "pending_seconds",
+    "running_seconds",
+    "time_scale",
+    "enforce_limits",
+    "task_ttl",
+    "submits_per_second",
+    "queries_per_second",
+    "max_running_tasks",
+)
 
 
 class Emulator:
@@ -35,6 +44,11 @@ class Emulator:
     :param enforce_limits: answer 429 ``Throttling.RateQuota`` beyond 5 submits/s and 20
         queries/s, like the service.
     :param task_ttl: seconds after which a task id is forgotten (``UNKNOWN``).
+    :param submits_per_second: the submit rate enforced with ``enforce_limits`` (5).
+    :param queries_per_second: the query rate enforced with ``enforce_limits`` (20).
+    :param max_running_tasks: with ``enforce_limits``, a submit while this many tasks are
+        PENDING or RUNNING is answered 429 (5). Raise the rates together with
+        ``time_scale`` to keep a scaled schedule realistic. Every 429 counts in ``throttled``.
     """
 
     def __init__(
@@ -48,6 +62,9 @@ class Emulator:
         api_keys: set[str] | None = None,
         enforce_limits: bool = False,
         task_ttl: float = 24 * 3600.0,
+        submits_per_second: float = 5.0,
+        queries_per_second: float = 20.0,
+        max_running_tasks: int | None = 5,
     ) -> None:
         self.host = host
         self.port = port
@@ -57,6 +74,10 @@ class Emulator:
         self.api_keys = api_keys
         self.enforce_limits = enforce_limits
         self.task_ttl = task_ttl
+        self.submits_per_second = submits_per_second
+        self.queries_per_second = queries_per_second
+        self.max_running_tasks = max_running_tasks
+        self._renders: dict[tuple[Any, ...], str] = {}
         self.faults = FaultBook()
         self.store = TaskStore()
         self.counters = Stats()
@@ -179,11 +200,22 @@ class Emulator:
     def over_limit(self, kind: str) -> bool:
         if not self.enforce_limits:
             return False
-        cap = 5 if kind == "submit" else 20
+        rate = self.submits_per_second if kind == "submit" else self.queries_per_second
         with self._limit_lock:
+            if kind == "submit" and self.max_running_tasks is not None:
+                moment = now()
+                live = sum(
+                    1 for t in self.store.all() if t.status(moment) in ("PENDING", "RUNNING")
+                )
+                if live >= self.max_running_tasks:
+                    return True
+            # The service allows 5 submits (20 queries) in any second; a faster rate is
+            # the same allowance in a proportionally shorter window (a time-scaled service).
+            cap = 5 if kind == "submit" else 20
+            span = cap / rate
             window = self._recent[kind]
             moment = time.monotonic()
-            while window and moment - window[0] > 1.0:
+            while window and moment - window[0] > span:
                 window.popleft()
             if len(window) >= cap:
                 return True
@@ -192,6 +224,10 @@ class Emulator:
 
     def render(self, task: Task) -> str:
         with task.lock:
+            key = (task.width, task.height, task.parameters["duration"],
+                   task.parameters["audio"], task.image)
+            if task.video_path is None and key in self._renders:
+                task.video_path = self._renders[key]  # same input, same video: render once
             if task.video_path is None:
                 assert self._work_dir is not None
                 path = self._work_dir / f"{task.task_id}.mp4"
@@ -207,6 +243,7 @@ class Emulator:
                 )
                 self.counters.add_render(time.perf_counter() - started)
                 task.video_path = str(path)
+                self._renders[key] = task.video_path
             return task.video_path
 
     def task_output(self, task: Task) -> tuple[dict[str, Any], dict[str, Any] | None]:
