@@ -195,6 +195,13 @@ def _count(path: Path | None, shard: tuple[int, int], done: set[int]) -> int:
     return total
 
 
+def make_engine(args: argparse.Namespace, config: Any) -> Any:
+    """The engine the batch runs on (tests substitute one)."""
+    from videogate._engine.engine import Engine
+
+    return Engine(config)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the batch; see the module docstring for the exit code."""
     from videogate._contract.errors import ConfigError
@@ -231,9 +238,7 @@ def run(args: argparse.Namespace) -> int:
                 for outcome in outcomes:
                     report(outcome)
             else:
-                from videogate._engine.engine import Engine
-
-                with Engine(config) as engine:
+                with make_engine(args, config) as engine:
                     for outcome in engine.map(
                         items, window=args.window, timeout=args.timeout, on_progress=progress.event
                     ):

@@ -108,14 +108,18 @@ def _failed(index: int, ident: str | None, exc: BaseException) -> BatchOutcome:
 async def _one(
     engine: Engine, item: BatchItem, timeout: float | None, on_progress: Any
 ) -> BatchOutcome:
+    # Submitted without auto-cancel: a caller that stops iterating (or is interrupted)
+    # leaves paid tasks running and journaled; Engine.close() interrupts them resumably
+    # and the next run adopts them.
     try:
-        result = await engine.agenerate(
+        job = await engine.asubmit(
             item.request,
             provider=item.provider,
             mode=item.mode,
             timeout=timeout,
             on_progress=None if on_progress is None else _tagged(on_progress, item),
         )
+        result = await job.result()
     except VideogateError as exc:
         return _failed(item.index, item.id, exc)
     return BatchOutcome(index=item.index, id=item.id, result=result)
@@ -176,7 +180,7 @@ async def amap_requests(
                 yield task.result()
     finally:
         for task in pending:
-            task.cancel()
+            task.cancel()  # stops waiting only; the jobs stay with the engine
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
 
@@ -189,8 +193,9 @@ def map_requests(
     timeout: float | None = None,
     on_progress: Any = None,
 ) -> Iterator[BatchOutcome]:
-    """Blocking :func:`amap_requests`: yields outcomes as they finish; closing the iterator
-    (or ``KeyboardInterrupt``) cancels what is still running (paid tasks stay journaled)."""
+    """Blocking :func:`amap_requests`: yields outcomes as they finish. Stopping early (or
+    ``KeyboardInterrupt``) stops waiting; running jobs stay with the engine, and closing it
+    leaves them journaled for the next run to adopt (nothing is paid twice)."""
     pending: dict[concurrent.futures.Future[BatchOutcome], BatchItem] = {}
     source = iter(items)
     index = 0
