@@ -69,16 +69,21 @@ def test_amap_streams_an_async_source(engine, service):
 def test_batch_cli_writes_outcomes_and_exit_code(batch_cli, tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text(
-        json.dumps({**REQUEST, "id": "x"}) + "\n"
+        json.dumps({**REQUEST, "id": "x"})
+        + "\n"
         + "{not json\n\n"
-        + json.dumps({**REQUEST, "fps": 99, "id": "y"}) + "\n"
+        + json.dumps({**REQUEST, "fps": 99, "id": "y"})
+        + "\n"
     )
     out = tmp_path / "out.jsonl"
     assert main(["batch", str(source), "-o", str(out), "--no-progress"]) == 2
     records = {r["index"]: r for r in _lines(out)}
     assert records[1]["ok"] and records[1]["id"] == "x"
     assert records[1]["result"]["video_url"].startswith("file://")
-    assert records[2]["error"]["error"] == "InvalidRequest" and "line 2" in records[2]["error"]["message"]
+    assert (
+        records[2]["error"]["error"] == "InvalidRequest"
+        and "line 2" in records[2]["error"]["message"]
+    )
     assert records[4]["ok"] is False and records[4]["id"] == "y"
     # A re-run skips the line already done.
     assert main(["batch", str(source), "-o", str(out), "--no-progress"]) == 2

@@ -31,8 +31,17 @@ def start_worker(url, base_url, batch, out, shard, scale, output_dir) -> subproc
     """A worker OS process (see fleetworker.py)."""
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     return subprocess.Popen(
-        [sys.executable, str(WORKER), url, base_url, str(batch), str(out), shard, str(scale),
-         str(output_dir)],
+        [
+            sys.executable,
+            str(WORKER),
+            url,
+            base_url,
+            str(batch),
+            str(out),
+            shard,
+            str(scale),
+            str(output_dir),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -28,8 +28,9 @@ def test_three_processes_share_the_account_caps(tmp_path, photo, postgres_url):
     ) as emu:
         outs = [tmp_path / f"out{k}.jsonl" for k in range(3)]
         workers = [
-            start_worker(postgres_url, emu.base_url, batch, outs[k], f"{k}/3", SCALE,
-                         tmp_path / "output")
+            start_worker(
+                postgres_url, emu.base_url, batch, outs[k], f"{k}/3", SCALE, tmp_path / "output"
+            )
             for k in range(3)
         ]
         reports = []

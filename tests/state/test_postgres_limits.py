@@ -4,6 +4,7 @@ separate processes (each has its own connections and owner id)."""
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import time
 
 import psycopg
@@ -95,7 +96,7 @@ def test_pacing_spaces_calls_of_every_process(database):
             store = stores[i % 3]
             sent = time.monotonic()
             delays.append(sent + store.reserve("acct", "submit", interval, 1))
-        gaps = [b - a for a, b in zip(delays, delays[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(delays)]
         assert all(gap > interval * 0.8 for gap in gaps), gaps
         # A block of 4 moves the schedule by 4 intervals.
         first = stores[0].reserve("acct", "query", interval, 4)
@@ -131,7 +132,7 @@ def test_state_url_selects_the_backend(tmp_path, postgres_url):
     assert from_env.state.url == postgres_url
     sqlite = open_state(Config(state=StateConfig(url=f"sqlite:///{tmp_path}/s.db")))
     assert sqlite.describe() == f"sqlite:///{tmp_path}/s.db"
-    with pytest.raises(ConfigError, match="state.url"):
+    with pytest.raises(ConfigError, match=r"state\.url"):
         state_kind(Config(state=StateConfig(url="mysql://x")))
 
 

@@ -117,8 +117,7 @@ class _Progress:
     def _text(self) -> str:
         queued = max(0, self.total - self.done - self.failed - len(self.running))
         text = (
-            f"done {self.done}  failed {self.failed}  running {len(self.running)}  "
-            f"queued {queued}"
+            f"done {self.done}  failed {self.failed}  running {len(self.running)}  queued {queued}"
         )
         finished = self.done + self.failed
         if not self.tty and finished:

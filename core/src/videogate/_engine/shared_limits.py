@@ -66,9 +66,7 @@ class _SharedSlots:
         assert self.capacity is not None
         while self._next_waiter() is not None:
             try:
-                slot = await asyncio.to_thread(
-                    self.store.try_acquire, self.account, self.capacity
-                )
+                slot = await asyncio.to_thread(self.store.try_acquire, self.account, self.capacity)
             except StorageError as exc:
                 logger.warning("shared slots of %s: %s; retrying", self.account, exc)
                 await asyncio.sleep(_RECHECK)
@@ -88,7 +86,9 @@ class _SharedSlots:
 
 
 class _SharedPacer:
-    def __init__(self, store: PostgresLimitStore, account: str, kind: str, rate: float | None):
+    def __init__(
+        self, store: PostgresLimitStore, account: str, kind: str, rate: float | None
+    ) -> None:
         self.store = store
         self.account = account
         self.kind = kind

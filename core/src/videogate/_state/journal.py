@@ -12,6 +12,7 @@ journal by implementing the protocol on a server database.
 
 from __future__ import annotations
 
+import builtins
 import enum
 import json
 import os
@@ -250,7 +251,7 @@ class SqliteJournal:
 
     def page(
         self, *, unfinished: bool = False, before: str | None = None, size: int | None = None
-    ) -> list[JobRecord]:
+    ) -> builtins.list[JobRecord]:
         """Up to ``size`` jobs older than job id ``before``, newest first (index order)."""
         query = "SELECT data FROM videogate_jobs WHERE 1"
         params: list[Any] = []
@@ -272,7 +273,7 @@ class SqliteJournal:
                 raise self._fail(exc) from None
         return [JobRecord.from_dict(json.loads(r[0])) for r in rows]
 
-    def unfinished_with_key(self, cache_key: str) -> list[JobRecord]:
+    def unfinished_with_key(self, cache_key: str) -> builtins.list[JobRecord]:
         """Unfinished jobs of the request ``cache_key``, oldest first (indexed)."""
         ends = [str(s) for s in JobState if s.finished]
         with self._lock:

@@ -85,8 +85,7 @@ class PostgresCache:
                 "SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM videogate_cache"
             ).fetchone()
             per = conn.execute(
-                "SELECT provider, COUNT(*) FROM videogate_cache GROUP BY provider"
-                " ORDER BY provider"
+                "SELECT provider, COUNT(*) FROM videogate_cache GROUP BY provider ORDER BY provider"
             ).fetchall()
             return total, per
 

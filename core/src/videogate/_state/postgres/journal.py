@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from typing import TYPE_CHECKING, Any
@@ -106,7 +107,7 @@ class PostgresJournal:
 
     def page(
         self, *, unfinished: bool = False, before: str | None = None, size: int | None = None
-    ) -> list[JobRecord]:
+    ) -> builtins.list[JobRecord]:
         """Up to ``size`` jobs older than job id ``before``, newest first (index order)."""
         query = "SELECT data FROM videogate_jobs WHERE TRUE"
         params: list[Any] = []
@@ -126,7 +127,7 @@ class PostgresJournal:
         )
         return [JobRecord.from_dict(json.loads(r[0])) for r in rows]
 
-    def unfinished_with_key(self, cache_key: str) -> list[JobRecord]:
+    def unfinished_with_key(self, cache_key: str) -> builtins.list[JobRecord]:
         """Unfinished jobs of the request ``cache_key``, oldest first (indexed)."""
         rows = self._store.run(
             "journal lookup",

@@ -37,7 +37,9 @@ class PostgresLimitStore:
     :param owner: this process's owner id (default: a new random one).
     """
 
-    def __init__(self, database: Database, *, lease: float = 30.0, owner: str | None = None):
+    def __init__(
+        self, database: Database, *, lease: float = 30.0, owner: str | None = None
+    ) -> None:
         self.database = database
         self.lease = lease
         self.owner = owner or uuid.uuid4().hex

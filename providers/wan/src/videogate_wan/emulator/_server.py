@@ -224,8 +224,13 @@ class Emulator:
 
     def render(self, task: Task) -> str:
         with task.lock:
-            key = (task.width, task.height, task.parameters["duration"],
-                   task.parameters["audio"], task.image)
+            key = (
+                task.width,
+                task.height,
+                task.parameters["duration"],
+                task.parameters["audio"],
+                task.image,
+            )
             if task.video_path is None and key in self._renders:
                 task.video_path = self._renders[key]  # same input, same video: render once
             if task.video_path is None:
