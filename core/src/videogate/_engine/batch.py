@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -18,9 +18,6 @@ from videogate._contract.errors import InvalidRequest, VideogateError, exit_code
 from videogate._contract.events import ProgressEvent
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import VideoResult
-
-if TYPE_CHECKING:
-    from videogate._engine.engine import Engine
 
 __all__ = ["BatchItem", "BatchOutcome", "amap_requests", "as_item", "map_requests"]
 
@@ -106,7 +103,7 @@ def _failed(index: int, ident: str | None, exc: BaseException) -> BatchOutcome:
 
 
 async def _one(
-    engine: Engine, item: BatchItem, timeout: float | None, on_progress: Any
+    engine: Any, item: BatchItem, timeout: float | None, on_progress: Any
 ) -> BatchOutcome:
     # Submitted without auto-cancel: a caller that stops iterating (or is interrupted)
     # leaves paid tasks running and journaled; Engine.close() interrupts them resumably
@@ -142,7 +139,7 @@ async def _aiter(items: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any
 
 
 async def amap_requests(
-    engine: Engine,
+    engine: Any,
     items: Iterable[Any] | AsyncIterable[Any],
     *,
     window: int = DEFAULT_WINDOW,
@@ -186,7 +183,7 @@ async def amap_requests(
 
 
 def map_requests(
-    engine: Engine,
+    engine: Any,
     items: Iterable[Any],
     *,
     window: int = DEFAULT_WINDOW,
