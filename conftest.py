@@ -25,10 +25,16 @@ def _isolated_environment(tmp_path, monkeypatch):
         "VIDEOGATE_DEFAULT_PROVIDER",
         "VIDEOGATE_MODE",
         "VIDEOGATE_LOAD_PLUGINS",
+        "VIDEOGATE_POLL_TIME_SCALE",
         "DASHSCOPE_API_KEY",
         "DASHSCOPE_HTTP_BASE_URL",
         "ALIBABA_CLOUD_PROFILE",
         "ALIBABA_CLOUD_CREDENTIALS_FILE",
+        "VIDEOGATE_CONFIG_DIR",
+        "VIDEOGATE_STATE_DIR",
+        "VIDEOGATE_LOG",
+        "XDG_CONFIG_HOME",
+        "XDG_STATE_HOME",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "output"))

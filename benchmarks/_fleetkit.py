@@ -26,6 +26,7 @@ def make_engine(scale: float, caps=CAPS, *, task_seconds: float, jitter: float, 
     service.jitter = jitter
     config = Config(
         output_dir=str(tmp / "output"),
+        state_dir=str(tmp / "state"),
         default_provider="fake",
         workers=workers,
         retry=RetryConfig(attempts=5, initial_backoff=0.01, max_backoff=0.1),

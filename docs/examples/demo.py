@@ -2,7 +2,9 @@
 
 ``make demo`` first runs ``videogate generate ... --json > output/demo.json`` (progress on
 stderr); this script reads that result, probes the stored file, prints a summary, and runs
-``videogate contact-sheet`` on the video so the PNG lands beside it.
+``videogate contact-sheet`` on the video so the PNG lands beside it. Stored videos never change
+(their names carry their content hash), so a sheet newer than its video is up to date and is
+not drawn again.
 
 Usage: ``python docs/examples/demo.py output/demo.json``
 """
@@ -45,6 +47,10 @@ def main(argv: list[str]) -> int:
     print(f"seed:      {result['seed']}   provider: {result['provider']} ({result['model']})")
     print(f"sha256:    {result['sha256']}")
     print("contact sheet:")
+    sheet = video.with_name(f"{video.stem}.contact.png")
+    if sheet.is_file() and sheet.stat().st_mtime >= video.stat().st_mtime:
+        print(f"{sheet} (up to date)")
+        return 0
     return videogate(["contact-sheet", str(video)])
 
 

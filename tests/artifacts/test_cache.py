@@ -131,7 +131,9 @@ def test_open_cache_follows_configuration(tmp_path):
     assert open_cache(config_from_dict({"cache": {"enabled": False}})) is None
     default = open_cache(config_from_dict({}))
     assert isinstance(default, SqliteCache)
-    assert default.path == tmp_path / "output" / "videogate.sqlite3"
+    assert (
+        default.path == tmp_path / "home" / ".local" / "state" / "videogate" / "videogate.sqlite3"
+    )
     custom = open_cache(config_from_dict({"cache": {"path": str(tmp_path / "c.db")}}))
     assert isinstance(custom, SqliteCache) and custom.path == tmp_path / "c.db"
     with pytest.raises(ConfigError, match="unknown backend 'redis'"):

@@ -90,6 +90,66 @@ def test_missing_explicit_file_is_an_error(tmp_path):
         load_config(tmp_path / "nope.toml")
 
 
-def test_state_path_defaults_into_the_output_folder(tmp_path, monkeypatch):
+def test_state_path_defaults_to_the_user_state_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "o"))
-    assert load_config().state_path == tmp_path / "o" / "videogate.sqlite3"
+    expected = tmp_path / "home" / ".local" / "state" / "videogate" / "videogate.sqlite3"
+    assert load_config().state_path == expected
+    monkeypatch.setenv("VIDEOGATE_STATE_DIR", str(tmp_path / "s"))
+    config = load_config()
+    assert config.state_path == tmp_path / "s" / "videogate.sqlite3"
+    assert config.sources["state_dir"] == "$VIDEOGATE_STATE_DIR"
+
+
+def test_an_existing_state_file_in_the_output_folder_stays_in_use(tmp_path, monkeypatch):
+    monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "o"))
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "videogate.sqlite3").write_bytes(b"")
+    config = load_config()
+    assert config.state_path == tmp_path / "o" / "videogate.sqlite3"
+    assert "older layout" in config.sources["state_dir"]
+
+
+def test_the_project_file_is_found_from_a_subfolder(tmp_path, monkeypatch):
+    write(tmp_path / "videogate.toml", 'default_provider = "k"\n[providers.k]\nplugin = "x"\n')
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    config = load_config()
+    assert config.default_provider == "k"
+    assert config.source == str(tmp_path / "videogate.toml")
+    assert config.providers["k"].source == str(tmp_path / "videogate.toml")
+
+
+def test_relative_paths_in_a_file_are_relative_to_its_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("OUTPUT_DIR")
+    write(tmp_path / "videogate.toml", 'journal = "state/j.db"\n')
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    config = load_config()
+    assert config.state_path == tmp_path / "state" / "j.db"
+    assert config.output_path == tmp_path / "output"
+
+
+def test_user_file_is_a_layer_under_the_project_file(tmp_path, monkeypatch):
+    user_dir = tmp_path / "userconf"
+    user_dir.mkdir()
+    monkeypatch.setenv("VIDEOGATE_CONFIG_DIR", str(user_dir))
+    write(user_dir / "videogate.toml", 'mode = "adjust"\ntimeout = 60\n[cache]\nenabled = false\n')
+    write(tmp_path / "videogate.toml", "timeout = 90\n")
+    config = load_config()
+    assert (config.mode, config.timeout, config.cache.enabled) == (Mode.ADJUST, 90.0, False)
+    assert config.sources["mode"] == str(user_dir / "videogate.toml")
+    assert config.sources["timeout"] == str(tmp_path / "videogate.toml")
+    assert config.sources["cache.enabled"] == str(user_dir / "videogate.toml")
+    assert config.files == (str(user_dir / "videogate.toml"), str(tmp_path / "videogate.toml"))
+
+
+def test_unknown_keys_suggest_the_closest(tmp_path):
+    write(tmp_path / "videogate.toml", "[cache]\nenable = true\n")
+    with pytest.raises(
+        ConfigError, match=r"cache.enable in .*videogate.toml.*did you mean 'enabled'"
+    ):
+        load_config()
+    write(tmp_path / "videogate.toml", 'defualt_provider = "x"\n')
+    with pytest.raises(ConfigError, match="did you mean 'default_provider'"):
+        load_config()

@@ -6,6 +6,7 @@ import attrs
 
 import videogate
 from videogate._plugins.config import (
+    BudgetConfig,
     CacheConfig,
     Config,
     RetryConfig,
@@ -36,11 +37,22 @@ def test_every_config_key_is_documented():
         "[storage]": StorageConfig,
         "[retry]": RetryConfig,
         "[state]": StateConfig,
+        "[budget]": BudgetConfig,
     }
     for heading, cls in sections.items():
         body = text.split(f"## `{heading}`")[1].split("\n## ")[0] if heading else text
         for field in attrs.fields(cls):
-            if field.name in ("cache", "storage", "retry", "state", "providers", "source"):
+            if field.name in (
+                "cache",
+                "storage",
+                "retry",
+                "state",
+                "budget",
+                "providers",
+                "source",
+                "files",
+                "sources",
+            ):
                 continue
             assert f"| `{field.name}` |" in body, f"{heading or 'top-level'} {field.name}"
 

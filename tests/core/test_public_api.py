@@ -13,22 +13,26 @@ EXPECTED = {
     # contract
     "VideoRequest", "VideoResult", "ResultWarning", "Size", "ImageRef", "Capabilities",
     "NumberRange", "SizeRule", "ServiceLimits", "Mode", "Normalized", "normalize", "cache_key",
-    "structure", "unstructure", "dumps", "from_json", "json_schema",
+    "LatencyPrior", "structure", "unstructure", "dumps", "from_json", "json_schema",
+    "Pricing", "PriceRate",
+    "CostEstimate",
     # providers and plugins
     "Provider", "ProviderSpec", "TaskRef", "TaskState", "TaskStatus", "TaskOutput",
-    "CancelOutcome", "hookimpl", "hookspec", "load_registry", "make_plugin_manager", "Registry",
-    "BrokenPlugin",
+    "TaskSummary", "TaskLister", "CancelOutcome", "hookimpl", "hookspec", "load_registry",
+    "make_plugin_manager", "Registry", "BrokenPlugin",
     # configuration, secrets, progress
     "Config", "ProviderEntry", "load_config", "Secret", "redact", "register_secret",
     "RedactingFilter", "JobPhase", "ProgressEvent",
     # engine and artifacts
-    "Engine", "Job", "generate", "agenerate", "Journal", "JobRecord", "SqliteJournal", "Storage",
+    "Engine", "Job", "generate", "agenerate", "estimate", "Journal", "JobRecord", "SqliteJournal",
+    "Storage",
     "StoredObject", "FsspecStorage", "open_storage", "Cache", "SqliteCache", "VideoProbe",
     "probe_video", "contact_sheet",
     # errors
     "VideogateError", "InvalidRequest", "ConfigError", "UnknownProvider", "UnsupportedParameter",
+    "BudgetExceeded",
     "AuthenticationError", "PermissionDenied", "RateLimited", "QuotaExceeded", "ContentRejected",
-    "ProviderUnavailable", "TaskFailed", "TaskExpired", "Timeout", "Cancelled",
+    "ProviderUnavailable", "TaskFailed", "TaskExpired", "TaskMayExist", "Timeout", "Cancelled",
     "MalformedResponse", "StorageError",
     "__version__",
 }  # fmt: skip

@@ -182,3 +182,58 @@ def test_contract_test_of_an_unknown_provider_fails(tmp_path):
     )
     assert out.returncode != 0
     assert "no-such-provider" in out.stdout + out.stderr
+
+
+def test_verbose_logs_each_retry_with_its_wait_and_masks_secrets(cli, capsys):
+    from fakeservice import HttpAnswer
+
+    cli.poll_faults.append(HttpAnswer(503, "busy"))
+    assert main([*ARGS, "-v"]) == 0
+    _, err = capsys.readouterr()
+    assert re.search(r"INFO job \S+: poll failed \(.*\); retrying in \d+\.\d+ s", err), err
+    assert "submitted to fake" in err
+
+
+def test_quiet_hides_progress_and_debug_shows_polls(cli, capsys):
+    assert main([*ARGS, "-q", "--seed", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "video:" in out and "job:" in out and err == ""
+    assert main(["-vv", *ARGS, "--seed", "2"]) == 0
+    _, err = capsys.readouterr()
+    assert re.search(r"DEBUG job \S+: poll \d+ of task \S+: \w+ \(\d+\.\d+ s\)", err), err
+
+
+def test_json_result_has_the_job_id_of_the_journal(cli, capsys, tmp_path):
+    assert main([*ARGS, "--json", "--seed", "9"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["job_id"]
+    assert main(["jobs", "--json", "--config", str(_config_file(tmp_path))]) == 0
+    jobs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert data["job_id"] in [j["job_id"] for j in jobs]
+    assert all("T" in j["created_at"] for j in jobs)  # ISO 8601, not epoch seconds
+
+
+def _config_file(tmp_path):
+    path = tmp_path / "jobs.toml"
+    path.write_text(f'state_dir = "{tmp_path / "output"}"\n', encoding="utf-8")
+    return path
+
+
+def test_output_flag_copies_to_a_file_or_into_a_folder(cli, capsys, tmp_path):
+    assert main([*ARGS, "--seed", "3", "-o", str(tmp_path / "a" / "clip.mp4")]) == 0
+    assert (tmp_path / "a" / "clip.mp4").stat().st_size > 0
+    (tmp_path / "folder").mkdir()
+    assert main([*ARGS, "--seed", "4", "--json", "-o", str(tmp_path / "folder")]) == 0
+    data = json.loads(capsys.readouterr().out.splitlines()[-1])
+    saved = Path(data["saved_to"])
+    assert (
+        saved.parent == tmp_path / "folder"
+        and saved.read_bytes() == Path(data["video_url"].removeprefix("file://")).read_bytes()
+    )
+
+
+def test_timings_total_covers_every_phase(cli, capsys):
+    assert main([*ARGS, "--json", "--seed", "11"]) == 0
+    timings = json.loads(capsys.readouterr().out)["timings"]
+    phases = ("queued", "running", "downloading", "storing")
+    assert timings["total"] + 1e-6 >= max(timings[p] for p in phases)

@@ -44,9 +44,10 @@ def test_config_timeout_is_the_default(make_engine, service, tmp_path):
 
 
 def test_phases_arrive_in_order_with_elapsed_and_eta(engine, service):
-    service.queue_seconds = 0.05
+    service.task_seconds = 0.03
+    engine.generate({**REQUEST, "prompt": "warm up"})  # learn a short task time
+    service.queue_seconds = 0.05  # the next task waits at the service past its first poll
     service.task_seconds = 0.1
-    engine.generate({**REQUEST, "prompt": "warm up"})  # learn the task time
     events = []
     engine.generate(REQUEST, on_progress=events.append)
     phases = [e.phase for e in events]

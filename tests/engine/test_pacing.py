@@ -1,24 +1,123 @@
-"""Poll pacing stays within the configured bounds whatever it has learned."""
+"""The polling policy's invariants, as properties over windows, task times and answers."""
+
+from __future__ import annotations
+
+import itertools
+import random
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from videogate._engine.pacing import Estimate, PollPolicy
+from videogate import LatencyPrior
+from videogate._engine.pacing import LatencyModel, PollPolicy, Window, window_of
 
-bounds = st.tuples(st.floats(0.001, 5), st.floats(0.001, 60)).map(sorted)
-estimates = st.none() | st.builds(
-    Estimate, st.floats(0, 1000), st.floats(0, 500), st.integers(0, 100)
+POLICY = PollPolicy()
+
+
+@st.composite
+def windows(draw):
+    low = draw(st.floats(0, 600))
+    typical = low + draw(st.floats(0, 600))
+    high = typical + draw(st.floats(0, 600))
+    return Window(low, typical, high, draw(st.integers(0, 64)))
+
+
+def simulate(policy, window, task_seconds, retry_afters=()):
+    """Poll times of one task that ends ``task_seconds`` after submit; each entry of
+    ``retry_afters`` is the Retry-After of one answer (then none)."""
+    times, now, polls, hints = [], 0.0, 0, list(retry_afters)
+    hint = None
+    while True:
+        since = None if not times else now - times[-1]
+        now += policy.next_delay(
+            window, elapsed=now, polls=polls, since_last=since, retry_after=hint
+        )
+        times.append(now)
+        polls += 1
+        if now >= task_seconds or polls > 100_000:
+            return times
+        hint = hints.pop(0) if hints else None
+
+
+@given(
+    windows() | st.none(),
+    st.floats(0, 2000),
+    st.lists(st.floats(0, 60) | st.none(), max_size=5),
+    st.floats(0.1, 10),
 )
+def test_no_two_polls_of_a_task_closer_than_the_step(window, task, hints, budget):
+    policy = PollPolicy(budget=budget)
+    times = simulate(policy, window, task, hints)
+    step = policy.step(window)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert all(gap >= step - 1e-9 for gap in gaps)
+    assert times[-1] >= task  # the end is always seen
+    if window is not None:
+        assert times[0] >= window.low - 1e-9  # nothing before the low quantile
 
 
-@given(bounds, st.floats(0, 5000), st.integers(0, 1000), estimates)
-def test_every_interval_is_within_min_and_max(limits, elapsed, polls, estimate):
-    low, high = limits
-    policy = PollPolicy(min_interval=low, max_interval=high)
-    interval = policy.next_interval(elapsed, polls, estimate)
-    assert low <= interval <= high
+@given(windows(), st.floats(0, 100), st.integers(0, 50), st.floats(0, 100), st.floats(0, 120))
+def test_retry_after_is_honoured(window, elapsed, polls, since, retry_after):
+    delay = POLICY.next_delay(
+        window, elapsed=elapsed, polls=polls, since_last=since, retry_after=retry_after
+    )
+    assert delay >= retry_after
 
 
-def test_a_small_max_caps_the_first_poll_of_a_long_prior():
-    policy = PollPolicy(min_interval=0.01, max_interval=0.02)
-    assert policy.next_interval(0.0, 0, Estimate(120.0, 60.0)) == 0.02
+@given(st.lists(st.floats(0, 3600), min_size=1, max_size=64), st.floats(0.01, 10))
+def test_learned_windows_are_ordered(samples, budget):
+    window = window_of(samples, None, PollPolicy(budget=budget))
+    assert window is not None
+    assert 0 <= window.low <= window.typical <= window.high
+    assert window.samples == len(samples)
+
+
+def test_mean_detection_delay_uses_the_budget_and_no_more():
+    rng = random.Random(7)
+    for nominal in (30.0, 60.0, 120.0, 300.0):
+        learned = [nominal * rng.uniform(0.8, 1.2) for _ in range(20)]
+        window = window_of(learned, None, POLICY)
+        delays, queries = [], []
+        for _ in range(500):
+            task = nominal * rng.uniform(0.8, 1.2)
+            times = simulate(POLICY, window, task)
+            delays.append(times[-1] - task)
+            queries.append(len(times))
+        mean_delay = sum(delays) / len(delays)
+        assert mean_delay <= POLICY.budget
+        assert mean_delay >= POLICY.budget / 3  # the budget is used, not wasted on queries
+        # About 1 + 0.4 T / (2 budget) queries: far fewer than a fixed 1-5 s schedule.
+        assert sum(queries) / len(queries) <= 2 + 0.4 * nominal / (2 * POLICY.budget * 0.9)
+
+
+def test_first_poll_comes_from_the_model():
+    instant = window_of([], LatencyPrior(low=0.0, typical=1.0, high=30.0), POLICY)
+    assert POLICY.next_delay(instant, elapsed=0.0, polls=0, since_last=None) == 0.0
+    slow = window_of([], LatencyPrior(low=15.0, typical=90.0, high=300.0), POLICY)
+    assert POLICY.next_delay(slow, elapsed=0.0, polls=0, since_last=None) == 15.0
+    # No prior and no history: poll at once, like the SDK.
+    assert POLICY.next_delay(None, elapsed=0.0, polls=0, since_last=None) == 0.0
+    # Learned times win over the prior, and a time-scaled policy scales the prior.
+    learned = window_of([40.0] * 10, LatencyPrior(low=15.0, typical=90.0, high=300.0), POLICY)
+    assert learned is not None and 30.0 < learned.low < 40.0
+    fast = POLICY.scaled(0.01)
+    scaled = window_of([], LatencyPrior(low=15.0, typical=90.0, high=300.0), fast)
+    assert scaled is not None and abs(scaled.low - 0.15) < 1e-9
+
+
+def test_eta_and_progress_follow_the_window():
+    window = Window(50.0, 60.0, 70.0, 20)
+    assert POLICY.eta(window, 10.0) == 50.0
+    assert POLICY.eta(None, 10.0) is None
+    early, late = POLICY.progress(window, 10.0), POLICY.progress(window, 65.0)
+    assert early is not None and late is not None and 0 < early < late <= 0.95
+
+
+def test_model_keeps_a_bounded_history_per_class():
+    model = LatencyModel(keep=8)
+    model.load("k", [5.0, 4.0, 3.0])  # newest first, as the store gives them
+    assert model.samples("k") == [3.0, 4.0, 5.0]
+    model.load("k", [99.0])  # already known: the live history wins
+    for value in range(20):
+        model.observe("k", float(value))
+    assert model.samples("k") == [float(v) for v in range(12, 20)]

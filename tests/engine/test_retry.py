@@ -9,8 +9,14 @@ from fakeservice import CAPS, FakeProvider, HttpAnswer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from videogate import AuthenticationError, InvalidRequest, ProviderUnavailable, RateLimited
-from videogate._contract.errors import TaskFailed
+from videogate import (
+    AuthenticationError,
+    InvalidRequest,
+    ProviderUnavailable,
+    RateLimited,
+    TaskMayExist,
+)
+from videogate._contract.errors import TaskFailed, exit_code_for
 from videogate._state.journal import JobState
 
 PROVABLE = [
@@ -38,14 +44,17 @@ def test_provable_non_submission_is_retried(engine, service, fault):
 @pytest.mark.parametrize("fault", AMBIGUOUS)
 def test_ambiguous_submit_failure_is_never_repeated(engine, service, fault):
     service.accept_then_raise.append(fault())
-    with pytest.raises(ProviderUnavailable) as info:
+    with pytest.raises(TaskMayExist) as info:
         engine.generate(REQUEST)
-    assert "not repeated" in str(info.value)
+    assert "not sent again" in str(info.value)
+    assert f"videogate resume {info.value.job_id}" in str(info.value)
+    assert exit_code_for(info.value) == 4
     assert service.counts["submit_calls"] == 1
     assert service.counts["accepted"] == 1
     (record,) = engine.jobs()
-    assert record.state is JobState.SUBMITTING  # fate unknown, shown as such
-    assert not record.resumable
+    assert record.state is JobState.TASK_UNKNOWN  # submitted, task id unknown; never failed
+    assert record.task_may_exist
+    assert record.error["error"] == "TaskMayExist"
 
 
 def test_idempotent_submit_allows_retrying_ambiguous_failures(make_engine, service, tmp_path):

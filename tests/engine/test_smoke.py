@@ -40,3 +40,30 @@ def test_a_plugin_storage_backend_wins_over_fsspec(make_engine, service, tmp_pat
     result = engine.generate(REQUEST)
     assert opened == ["memory://shelf/fake"]
     assert result.video_url.startswith((tmp_path / "plugin-store").as_uri())
+
+
+def test_finished_runs_are_released_and_the_journal_keeps_them(engine):
+    import gc
+    import time
+    import weakref
+
+    runner = engine._runner
+    results = [engine.generate({**REQUEST, "prompt": f"release {i}"}) for i in range(5)]
+    assert runner.runs == {}
+    assert runner.inflight == {}
+    records = {r.job_id: r for r in engine.jobs()}
+    assert {r.task_id for r in results} <= {r.task_id for r in records.values()}
+    assert all(r.state == "succeeded" for r in records.values())
+    job = engine.submit({**REQUEST, "prompt": "weak"})
+    run = weakref.ref(job._run)
+    job.wait()
+    assert runner.runs == {}
+    del job
+    # The run's task may still be ending (claim released, journal written) when wait()
+    # returns; once it has, nothing holds the run.
+    for _ in range(200):
+        gc.collect()
+        if run() is None:
+            break
+        time.sleep(0.01)
+    assert run() is None

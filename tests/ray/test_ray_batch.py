@@ -40,7 +40,9 @@ def ray_local():
 def test_a_killed_worker_is_retried_and_adopts_its_task(ray_local, tmp_path, postgres_url):
     photo = tmp_path / "p.png"
     Image.new("RGB", (1280, 720), (10, 120, 60)).save(photo)
-    with running_emulator(pending_seconds=0.5, running_seconds=2.5, enforce_limits=True) as emu:
+    with running_emulator(
+        pending_seconds=0.5, running_seconds=2.5, enforce_limits=True, max_running_tasks=5
+    ) as emu:
         config = Config(
             output_dir=str(tmp_path / "out"),
             default_provider="wan",

@@ -63,17 +63,6 @@ def test_paged_history_is_complete_and_ordered(state):
     assert open_ids == [f"job{n:08d}" for n in reversed(range(0, 23, 2))]
 
 
-def test_unfinished_jobs_are_found_by_request_key(state):
-    journal = state.journal()
-    journal.add(_record(0, cache_key="abc", state=JobState.SUBMITTED, task={"task_id": "t"}))
-    journal.add(_record(1, cache_key="abc", state=JobState.SUCCEEDED))
-    journal.add(_record(2, cache_key="other", state=JobState.SUBMITTED))
-    found = journal.unfinished_with_key("abc")
-    assert [r.job_id for r in found] == ["job00000000"]
-    journal.update("job00000000", state=JobState.SUCCEEDED)
-    assert journal.unfinished_with_key("abc") == []
-
-
 def test_journal_masks_secrets(state):
     from videogate._contract.secrets import register_secret
 
@@ -112,3 +101,4 @@ def test_state_is_shared_between_two_openings(state_config):
     finally:
         first.close()
         second.close()
+

@@ -22,10 +22,14 @@ from videogate import (
     normalize,
 )
 from videogate_contracts._double import ServiceDouble
+from videogate_contracts._skips import contract_skip
 
 __all__ = ["ContractContext", "RawEscape", "settle"]
 
 T = TypeVar("T")
+
+#: Transient poll errors :meth:`ContractContext.run_task` retries before giving up.
+_POLL_RETRIES = 3
 
 #: Fixed seed given to normalize() so that prepared parameters are reproducible.
 NORMALIZE_SEED = 1234
@@ -88,19 +92,41 @@ class ContractContext:
         return self.provider.capabilities
 
     def require_double(self) -> ServiceDouble:
-        import pytest
-
         if self.double is None:
-            pytest.skip(f"needs a service double: {self.no_double_reason}")
+            contract_skip(f"needs a service double: {self.no_double_reason}")
         return self.double
 
     def require_fault(self, kind: str) -> ServiceDouble:
-        import pytest
-
+        """The double, when it produces fault ``kind``; a skip when it opted out of it (with
+        its reason); a failure when it does neither."""
         double = self.require_double()
-        if kind not in double.supported_faults:
-            pytest.skip(f"the service double cannot produce fault {kind!r}")
+        if kind in double.supported_faults:
+            return double
+        reason = str(getattr(double, "fault_opt_outs", {}).get(kind, "")).strip()
+        if reason:
+            contract_skip(f"the service double opted out of fault {kind!r}: {reason}")
+        raise AssertionError(
+            f"the double supports the core fault kinds: it neither produces {kind!r} nor opts "
+            f"out of it. Make fault({kind!r}) produce it (docs/writing-a-provider.md), or add "
+            f"{{{kind!r}: 'why the service never meets it'}} to the double's fault_opt_outs"
+        )
+
+    def require_step(self, step: str, why: str) -> ServiceDouble:
+        """The double, when its scripts accept ``step``; else a skip saying ``why`` it is needed."""
+        double = self.require_double()
+        if step not in double.scriptable:
+            contract_skip(f"the service double cannot script {step!r} ({why})")
         return double
+
+    def received(self, before: int) -> dict[str, Any]:
+        """What the service was asked for the one task accepted after ``before`` tasks."""
+        double = self.require_double()
+        records = list(double.received())
+        assert len(records) == before + 1, (
+            f"the double's received() lists {len(records)} tasks, expected {before + 1}: it "
+            "must record every task the service accepts (docs/writing-a-provider.md)"
+        )
+        return dict(records[-1])
 
     def image_for(self, size: Size) -> ImageRef:
         """A local PNG reference image of ``size`` (so its aspect matches the request)."""
@@ -113,6 +139,13 @@ class ContractContext:
             path.write_bytes(buffer.getvalue())
             self._images[size] = ImageRef.from_path(path)
         return self._images[size]
+
+    def image_like(self, size: Size) -> ImageRef:
+        """A local PNG with the aspect of ``size`` (256 px on its short side, aspect kept
+        within 1:8), small enough for any service, so that its aspect matches a request's."""
+        aspect = min(max(size.width / size.height, 1 / 8), 8)
+        width, height = (round(256 * aspect), 256) if aspect >= 1 else (256, round(256 / aspect))
+        return self.image_for(Size(width, height))
 
     def with_local_image(self, request: VideoRequest) -> VideoRequest:
         """``request`` with a local image matching its size, when it has or needs one."""
@@ -131,14 +164,22 @@ class ContractContext:
     def run_task(
         self, provider: Provider, native: dict[str, Any]
     ) -> tuple[TaskRef | None, TaskState | None, VideogateError | None]:
-        """Submit, then poll until a terminal state or an error (with a deadline)."""
+        """Submit, then poll until a terminal state or an error (with a deadline); a few
+        transient poll errors are retried, as the engine would."""
         task, error = settle(provider, lambda: provider.submit(native))
         if error is not None or task is None:
             return task, None, error
         deadline = time.monotonic() + self.task_deadline
         delay = 0.005
+        transient = 0
         while True:
             state, error = settle(provider, lambda: provider.poll(task))
+            if error is not None and error.retryable and transient < _POLL_RETRIES:
+                # As the engine does: a transient poll error (a slow answer under load) is
+                # retried, never a reason to submit again.
+                transient += 1
+                time.sleep(0.1 * transient)
+                continue
             if error is not None or state is None:
                 return task, None, error
             if state.status.terminal:

@@ -9,7 +9,7 @@ shown in the summary).
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from videogate import (
@@ -29,7 +29,10 @@ from videogate import (
 )
 
 __all__ = [
+    "CORE_FAULTS",
+    "HOLD_STEPS",
     "POLL_FAULTS",
+    "RECEIVED_FIELDS",
     "STATUS_STEPS",
     "SUBMIT_FAULTS",
     "TRANSIENT_FAULTS",
@@ -95,6 +98,23 @@ TRANSIENT_FAULTS: tuple[Fault, ...] = (
 )
 #: Task statuses a double may be scripted to report, one per poll.
 STATUS_STEPS: tuple[str, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
+#: A script with at least this many leading ``queued`` (or, after them, ``running``) steps
+#: holds the task in that status until it is cancelled or the double is reset.
+HOLD_STEPS = 20
+#: Fault kinds every double must produce, or opt out of one by one (``fault_opt_outs``).
+CORE_FAULTS: tuple[Fault, ...] = tuple(Fault)
+#: Keys of the mappings :meth:`ServiceDouble.received` returns, in the request's vocabulary.
+RECEIVED_FIELDS: tuple[str, ...] = (
+    "prompt",
+    "negative_prompt",
+    "duration",
+    "fps",
+    "size",
+    "seed",
+    "motion_strength",
+    "reference_image",
+    "options",
+)
 
 
 class Expectation:
@@ -140,14 +160,20 @@ def expectation(kind: Fault | str) -> Expectation:
 class ServiceDouble(Protocol):
     """A controllable stand-in for a provider's service.
 
-    :ivar supported_faults: the fault kinds :meth:`fault` can produce; tests needing others
-        are skipped with a reason.
+    docs/writing-a-provider.md describes every member and what the suite does with it.
+
+    :ivar supported_faults: the fault kinds :meth:`fault` can produce.
+    :ivar fault_opt_outs: for each core fault kind the service can never meet, why
+        (``{"auth": "the renderer is local and takes no key"}``). The tests needing it are
+        skipped with that reason in the summary; a core kind neither supported nor opted out
+        fails those tests.
     :ivar scriptable: the steps :meth:`script` accepts: statuses from :data:`STATUS_STEPS`
         and transient poll faults from :data:`TRANSIENT_FAULTS`.
     :ivar submissions: tasks the service accepted (would have billed) since :meth:`reset`.
     """
 
     supported_faults: frozenset[str]
+    fault_opt_outs: Mapping[str, str]
     scriptable: frozenset[str]
 
     @property
@@ -165,7 +191,9 @@ class ServiceDouble(Protocol):
         stays in the last status reported (``succeeded`` if none was). A double whose
         service runs on a clock may reproduce only the outcome (the first terminal status)
         and the transient faults, and must hold the task in the queue for a script of 20 or
-        more leading ``queued`` steps (the cancel test uses that).
+        more leading ``queued`` steps, and in the running state for 20 or more ``running``
+        steps after them (when ``running`` is scriptable), until cancelled (the cancel and
+        round-trip tests use that).
         """
 
     def fault(self, kind: str, *, on: str = "submit", **params: Any) -> None:
@@ -174,6 +202,18 @@ class ServiceDouble(Protocol):
 
         Parameters: ``retry_after`` (seconds) for ``rate_limited``, ``code`` for
         ``task_failed``.
+        """
+
+    def received(self) -> Sequence[Mapping[str, Any]]:
+        """What the service was asked, one mapping per task it accepted since :meth:`reset`
+        (oldest first), read on the service side and written in the request's vocabulary:
+
+        ``prompt``, ``negative_prompt`` (``None`` when none was sent), ``duration`` and
+        ``fps`` (numbers), ``size`` (the :class:`videogate.Size` the service will produce),
+        ``seed``, ``motion_strength``, ``reference_image`` (sha256 hex of the image bytes the
+        service got, ``None`` without an image) and ``options`` (``{name: value}`` of the
+        provider options it got). Leave out a key only when the service has no such
+        parameter and the capabilities say the field is fixed or unsupported.
         """
 
     def make_provider(self, *, api_key: str | None = None) -> Provider:

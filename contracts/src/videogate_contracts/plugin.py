@@ -18,6 +18,8 @@ __all__ = ["installed_contract_class"]
 
 _RUNNER = str(Path(__file__).with_name("_runner_module.py"))
 _provider_name: str | None = None
+#: Ways the contract was weakened in this session (each fails the run).
+_WEAKENED = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,6 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     _profiles.register_profiles()
     _profiles.select(config.getoption("videogate_profile"))
+    config.stash[_WEAKENED] = []
     _provider_name = config.getoption("videogate_provider")
     if _provider_name:
         if config.args_source is not pytest.Config.ArgsSource.ARGS:
@@ -72,13 +75,57 @@ def _is_contract_item(item: pytest.Item) -> bool:
     return cls is not None and suite is not None and issubclass(cls, suite.ProviderContract)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tag contract tests, make their ``xfail`` marks strict, and note every way a contract
+    class was weakened (an overridden or deleted test or guard, a ``skip`` mark)."""
+    from videogate_contracts._guard import class_problems
+    from videogate_contracts.suite import ProviderContract
+
+    weakened = config.stash.get(_WEAKENED, [])
+    classes: dict[type, None] = {}
     for item in items:
-        if _is_contract_item(item):
-            item.user_properties.append(("videogate_contract", True))
+        if not _is_contract_item(item):
+            continue
+        item.user_properties.append(("videogate_contract", True))
+        classes[item.cls] = None  # type: ignore[attr-defined]
+        for mark in list(item.iter_markers("xfail")):
+            strict = pytest.mark.xfail(*mark.args, **{**mark.kwargs, "strict": True})
+            item.add_marker(strict, append=False)
+        if any(item.iter_markers("skip")) or any(item.iter_markers("skipif")):
+            weakened.append(f"{item.nodeid} carries a skip mark")
+    for cls in classes:
+        weakened += [f"{cls.__qualname__}: {p}" for p in class_problems(cls, ProviderContract)]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A contract test may be skipped only by the suite itself (no double, an opted-out
+    fault); any other skip weakens the contract."""
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail") and _is_contract_item(item):
+        from videogate_contracts._skips import ContractSkip
+
+        if call.excinfo is not None and not isinstance(call.excinfo.value, ContractSkip):
+            weakened = item.config.stash.get(_WEAKENED, [])
+            weakened.append(f"{item.nodeid} was skipped outside the suite ({call.excinfo.value})")
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if session.config.stash.get(_WEAKENED, []) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    weakened = terminalreporter.config.stash.get(_WEAKENED, [])
+    if weakened:
+        terminalreporter.section("videogate contract: WEAKENED (the run fails)", red=True)
+        for problem in dict.fromkeys(weakened):
+            terminalreporter.line(f"WEAKENED {problem}")
+        terminalreporter.line(
+            "Contract tests may not be skipped, deleted or overridden, except by "
+            "@pytest.mark.xfail(reason=...) (made strict); see docs/contract-tests.md."
+        )
     skipped = [
         r
         for r in terminalreporter.stats.get("skipped", [])

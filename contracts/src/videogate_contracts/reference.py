@@ -13,7 +13,8 @@ import itertools
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,6 +40,7 @@ from videogate import (
     TaskRef,
     TaskState,
     TaskStatus,
+    TaskSummary,
     Timeout,
     VideogateError,
     VideoRequest,
@@ -105,6 +107,7 @@ class _Task:
         self.steps = steps
         self.status = "queued"
         self.url: str | None = None
+        self.created_at = datetime.now(UTC)
 
 
 class ReferenceService:
@@ -164,6 +167,16 @@ class ReferenceService:
             self.tasks[task_id] = _Task(dict(native), list(steps))
             self.submissions += 1
         return {"task_id": task_id, "status": "PENDING"}
+
+    def created_between(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+        """The tasks created in the window, newest first (one page: the service is small)."""
+        with self._lock:
+            found = [
+                {"task_id": task_id, "created_at": task.created_at.isoformat()}
+                for task_id, task in self.tasks.items()
+                if since <= task.created_at <= until
+            ]
+        return sorted(found, key=lambda item: item["created_at"], reverse=True)
 
     def query(self, task_id: str) -> dict[str, Any]:
         task = self.tasks.get(task_id)
@@ -270,6 +283,18 @@ class ReferenceProvider(Provider):
             ) from None
         return TaskRef(task_id=answer["task_id"], provider=self.name)
 
+    def list_tasks(self, since: datetime, until: datetime) -> list[TaskSummary]:
+        """The optional task list (:class:`videogate.TaskLister`): it lets ``videogate
+        resume`` find the task of a submit whose answer was lost."""
+        return [
+            TaskSummary(
+                task_id=item["task_id"],
+                created_at=datetime.fromisoformat(item["created_at"]),
+                model=self.model,
+            )
+            for item in self._service.created_between(since, until)
+        ]
+
     def poll(self, task: TaskRef) -> TaskState:
         answer = self._service.query(task.task_id)
         status = answer["status"]
@@ -352,6 +377,8 @@ class ReferenceDouble:
     """The :class:`~videogate_contracts.ServiceDouble` of the reference provider."""
 
     supported_faults: frozenset[str] = frozenset(Fault)
+    #: Every core fault is produced: nothing to opt out of.
+    fault_opt_outs: Mapping[str, str] = {}
     scriptable: frozenset[str] = frozenset(STATUS_STEPS) | frozenset(TRANSIENT_FAULTS)
     provider_class: type[ReferenceProvider] = ReferenceProvider
 
@@ -370,6 +397,23 @@ class ReferenceDouble:
 
     def fault(self, kind: str, *, on: str = "submit", **params: Any) -> None:
         self.service.fault(Fault(kind), on, params)
+
+    def received(self) -> list[dict[str, Any]]:
+        """What the service got for each task, in the request's vocabulary."""
+        return [
+            {
+                "prompt": task.native["prompt"],
+                "negative_prompt": task.native["negative_prompt"],
+                "duration": task.native["duration"],
+                "fps": task.native["fps"],
+                "size": Size.parse(task.native["size"]),
+                "seed": task.native["seed"],
+                "motion_strength": task.native["motion_strength"],
+                "reference_image": task.native["image_sha256"],
+                "options": {"style": task.native["style"]} if task.native["style"] else {},
+            }
+            for task in list(self.service.tasks.values())
+        ]
 
     def make_provider(self, *, api_key: str | None = None) -> Provider:
         return self.provider_class(self.service, api_key=api_key or "reference-key")

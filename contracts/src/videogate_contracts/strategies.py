@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -176,9 +177,12 @@ def result_warnings() -> st.SearchStrategy[ResultWarning]:
 
 
 def numbers_in(allowed: NumberRange) -> st.SearchStrategy[float]:
-    """Values that ``allowed`` contains exactly (grid points when it has a step)."""
+    """Values that ``allowed`` contains exactly (grid points when it has a step, members
+    when it is a set)."""
     if allowed.fixed:
         return st.just(float(allowed.minimum))
+    if allowed.values:
+        return st.sampled_from(allowed.values)
     if allowed.step is not None:
         count = math.floor((allowed.maximum - allowed.minimum) / allowed.step + 1e-9)
         return st.integers(0, count).map(
@@ -200,14 +204,19 @@ def sizes_in(rule: SizeRule) -> st.SearchStrategy[Size]:
 
 
 def outside(allowed: NumberRange) -> st.SearchStrategy[float]:
-    """Positive values ``allowed`` does not contain (off-grid or out of bounds)."""
+    """Positive values ``allowed`` does not contain (off-grid, between the members of a set,
+    or out of bounds)."""
     below = (
         st.floats(allowed.minimum / 100, allowed.minimum * 0.9)
         if allowed.minimum > 0.02
         else st.nothing()
     )
     above = st.floats(allowed.maximum * 1.1 + 0.01, allowed.maximum * 10 + 1)
-    return st.one_of(below, above).filter(lambda v: v > 0 and not allowed.contains(v))
+    between: st.SearchStrategy[float] = st.nothing()
+    if len(allowed.values) > 1:
+        gaps = list(itertools.pairwise(allowed.values))
+        between = st.sampled_from(gaps).flatmap(lambda gap: st.floats(gap[0], gap[1]))
+    return st.one_of(below, above, between).filter(lambda v: v > 0 and not allowed.contains(v))
 
 
 def requests_within(

@@ -20,12 +20,15 @@ import pytest
 
 from videogate import Provider
 from videogate_contracts._cache_key_checks import CacheKeyChecks
+from videogate_contracts._cancel_checks import CancelChecks
 from videogate_contracts._context import ContractContext
 from videogate_contracts._double import ServiceDouble
 from videogate_contracts._guard import weakened_tests
+from videogate_contracts._listing_checks import ListingChecks
 from videogate_contracts._normalization_checks import NormalizationChecks
 from videogate_contracts._prepare_checks import PrepareChecks
 from videogate_contracts._requests import simple_request
+from videogate_contracts._roundtrip_checks import RoundTripChecks
 from videogate_contracts._secret_checks import SecretChecks
 from videogate_contracts._service_checks import ServiceChecks
 
@@ -35,7 +38,14 @@ __all__ = ["ProviderContract"]
 # Listed last-first: pytest runs inherited tests in reverse MRO order, so the capability
 # checks run first and the engine and the guard last.
 class ProviderContract(
-    SecretChecks, CacheKeyChecks, ServiceChecks, NormalizationChecks, PrepareChecks
+    SecretChecks,
+    CacheKeyChecks,
+    CancelChecks,
+    RoundTripChecks,
+    ServiceChecks,
+    NormalizationChecks,
+    PrepareChecks,
+    ListingChecks,
 ):
     """Base class of a provider's contract tests (not collected itself: no ``Test`` prefix).
 
@@ -51,9 +61,14 @@ class ProviderContract(
 
     #: Entry-point name of the provider under test (the default :meth:`make_double` uses it).
     provider_name: ClassVar[str | None] = None
-    #: Example values of provider options (``{"audio": [True, False]}``); options with fewer
-    #: than two distinct examples are not checked by the mapping property.
+    #: Example values of provider options (``{"audio": [True, False]}``), added to (and
+    #: replacing, per option) those the capabilities declare in ``option_values``; options
+    #: with fewer than two distinct values are not checked by the mapping properties.
     option_values: ClassVar[Mapping[str, Sequence[Any]]] = {}
+    #: Polls within which a cancelled task must report ``CANCELLED`` (asynchronous cancel).
+    cancel_polls: ClassVar[int] = 5
+    #: Seconds ``poll`` and ``cancel`` may take against an idle double.
+    call_budget: ClassVar[float] = 1.0
     #: Seconds one task may take on the double before the suite gives up.
     task_deadline: ClassVar[float] = 120.0
 
@@ -107,7 +122,10 @@ class ProviderContract(
             double,
             Path(workdir),
             no_double_reason=reason,
-            option_values={k: list(v) for k, v in self.option_values.items()},
+            option_values={
+                **{k: list(v) for k, v in provider.capabilities.option_values},
+                **{k: list(v) for k, v in self.option_values.items()},
+            },
             task_deadline=self.task_deadline,
         )
         try:

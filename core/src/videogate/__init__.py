@@ -16,10 +16,17 @@ if TYPE_CHECKING:
     from videogate._artifacts.fsspec_storage import FsspecStorage
     from videogate._artifacts.probe import VideoProbe, probe_video
     from videogate._artifacts.storage import Storage, StoredObject
-    from videogate._contract.capabilities import Capabilities, NumberRange, ServiceLimits, SizeRule
+    from videogate._contract.capabilities import (
+        Capabilities,
+        LatencyPrior,
+        NumberRange,
+        ServiceLimits,
+        SizeRule,
+    )
     from videogate._contract.convert import dumps, from_json, structure, unstructure
     from videogate._contract.errors import (
         AuthenticationError,
+        BudgetExceeded,
         Cancelled,
         ConfigError,
         ContentRejected,
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
         StorageError,
         TaskExpired,
         TaskFailed,
+        TaskMayExist,
         Timeout,
         UnknownProvider,
         UnsupportedParameter,
@@ -40,14 +48,17 @@ if TYPE_CHECKING:
     from videogate._contract.events import JobPhase, ProgressEvent
     from videogate._contract.image import ImageRef
     from videogate._contract.normalize import Mode, Normalized, normalize
+    from videogate._contract.pricing import CostEstimate, PriceRate, Pricing
     from videogate._contract.provider import (
         CancelOutcome,
         Provider,
         ProviderSpec,
+        TaskLister,
         TaskOutput,
         TaskRef,
         TaskState,
         TaskStatus,
+        TaskSummary,
     )
     from videogate._contract.request import VideoRequest
     from videogate._contract.result import ResultWarning, VideoResult
@@ -60,6 +71,7 @@ if TYPE_CHECKING:
         Job,
         agenerate,
         agenerate_many,
+        estimate,
         generate,
         generate_many,
     )
@@ -87,6 +99,7 @@ __all__ = [
     "NumberRange",
     "SizeRule",
     "ServiceLimits",
+    "LatencyPrior",
     "Mode",
     "Normalized",
     "normalize",
@@ -96,6 +109,9 @@ __all__ = [
     "dumps",
     "from_json",
     "json_schema",
+    "Pricing",
+    "PriceRate",
+    "CostEstimate",
     # providers and plugins
     "Provider",
     "ProviderSpec",
@@ -103,6 +119,8 @@ __all__ = [
     "TaskState",
     "TaskStatus",
     "TaskOutput",
+    "TaskSummary",
+    "TaskLister",
     "CancelOutcome",
     "hookimpl",
     "hookspec",
@@ -131,6 +149,7 @@ __all__ = [
     "agenerate_many",
     "BatchItem",
     "BatchOutcome",
+    "estimate",
     "Journal",
     "JobRecord",
     "SqliteJournal",
@@ -150,6 +169,7 @@ __all__ = [
     "ConfigError",
     "UnknownProvider",
     "UnsupportedParameter",
+    "BudgetExceeded",
     "AuthenticationError",
     "PermissionDenied",
     "RateLimited",
@@ -158,6 +178,7 @@ __all__ = [
     "ProviderUnavailable",
     "TaskFailed",
     "TaskExpired",
+    "TaskMayExist",
     "Timeout",
     "Cancelled",
     "MalformedResponse",
@@ -169,6 +190,7 @@ _LAZY = {
     "Capabilities": "videogate._contract.capabilities",
     "NumberRange": "videogate._contract.capabilities",
     "ServiceLimits": "videogate._contract.capabilities",
+    "LatencyPrior": "videogate._contract.capabilities",
     "SizeRule": "videogate._contract.capabilities",
     "Config": "videogate._plugins.config",
     "ProviderEntry": "videogate._plugins.config",
@@ -178,6 +200,7 @@ _LAZY = {
     "structure": "videogate._contract.convert",
     "unstructure": "videogate._contract.convert",
     "AuthenticationError": "videogate._contract.errors",
+    "BudgetExceeded": "videogate._contract.errors",
     "Cancelled": "videogate._contract.errors",
     "ConfigError": "videogate._contract.errors",
     "ContentRejected": "videogate._contract.errors",
@@ -190,6 +213,7 @@ _LAZY = {
     "StorageError": "videogate._contract.errors",
     "TaskExpired": "videogate._contract.errors",
     "TaskFailed": "videogate._contract.errors",
+    "TaskMayExist": "videogate._contract.errors",
     "Timeout": "videogate._contract.errors",
     "UnknownProvider": "videogate._contract.errors",
     "UnsupportedParameter": "videogate._contract.errors",
@@ -205,6 +229,9 @@ _LAZY = {
     "Registry": "videogate._plugins.registry",
     "load_registry": "videogate._plugins.registry",
     "make_plugin_manager": "videogate._plugins.registry",
+    "CostEstimate": "videogate._contract.pricing",
+    "PriceRate": "videogate._contract.pricing",
+    "Pricing": "videogate._contract.pricing",
     "CancelOutcome": "videogate._contract.provider",
     "Provider": "videogate._contract.provider",
     "ProviderSpec": "videogate._contract.provider",
@@ -212,6 +239,8 @@ _LAZY = {
     "TaskRef": "videogate._contract.provider",
     "TaskState": "videogate._contract.provider",
     "TaskStatus": "videogate._contract.provider",
+    "TaskSummary": "videogate._contract.provider",
+    "TaskLister": "videogate._contract.provider",
     "VideoRequest": "videogate._contract.request",
     "ResultWarning": "videogate._contract.result",
     "VideoResult": "videogate._contract.result",
@@ -231,6 +260,7 @@ _LAZY = {
     "agenerate_many": "videogate._engine.engine",
     "BatchItem": "videogate._engine.batch",
     "BatchOutcome": "videogate._engine.batch",
+    "estimate": "videogate._engine.engine",
     "Journal": "videogate._state.journal",
     "JobRecord": "videogate._state.journal",
     "SqliteJournal": "videogate._state.journal",

@@ -10,6 +10,13 @@ from videogate_wan.emulator.testing import running_emulator
 CANARY_KEY = "sk-canary-7f3a9c1e5b2d48e6"
 
 
+@pytest.fixture(autouse=True)
+def _fast_clock(monkeypatch):
+    """Emulated tasks end at once: engines (and CLI processes) poll on a clock 1000 times
+    faster, so the provider's prior (first poll 15 s after submit) becomes 15 ms."""
+    monkeypatch.setenv("VIDEOGATE_POLL_TIME_SCALE", "0.001")
+
+
 @pytest.fixture
 def emu():
     """A fresh emulator; tasks succeed at their first poll unless a test says otherwise."""

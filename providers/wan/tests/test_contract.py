@@ -1,10 +1,8 @@
-"""wan passes the videogate contract suite against the DashScope emulator."""
-
-from typing import ClassVar
+"""wan passes the videogate contract suite against the DashScope emulator (the option values
+it sends are those the capabilities declare)."""
 
 from videogate_contracts import ProviderContract
 
 
 class TestWanContract(ProviderContract):
     provider_name = "wan"
-    option_values: ClassVar = {"audio": [True, False], "watermark": [True, False]}

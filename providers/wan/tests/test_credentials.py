@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from videogate import AuthenticationError, ConfigError, Secret, redact
+from videogate._contract.errors import exit_code_for
 from videogate_wan._credentials import resolve_api_key
 from videogate_wan._provider import WanProvider
 
@@ -52,8 +53,10 @@ def test_credentials_ini_and_explicit_file(monkeypatch, home, tmp_path):
 def test_missing_key_says_where_it_looked(monkeypatch, home):
     monkeypatch.setenv("ALIBABA_CLOUD_PROFILE", "prod")
     _ini(home / ".alibabacloud" / "credentials", "[default]\ndashscope_api_key = k-default\n")
-    with pytest.raises(AuthenticationError) as info:
+    with pytest.raises(ConfigError) as info:  # local configuration: exit 2, nothing sent
         resolve_api_key(None)
+    assert info.value.code == "MissingApiKey"
+    assert exit_code_for(info.value) == 2
     text = str(info.value)
     assert "DASHSCOPE_API_KEY" in text
     assert "api_key" in text
@@ -79,7 +82,7 @@ def test_key_is_a_registered_secret(monkeypatch):
 def test_key_is_resolved_lazily_and_missing_key_sends_nothing(emu, request_for):
     provider = WanProvider(base_url=emu.base_url)  # no key anywhere: construction is fine
     native = provider.prepare(request_for())
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(ConfigError, match="no DashScope API key"):
         provider.submit(native)
     assert emu.stats()["requests"] == 0
 
@@ -95,3 +98,25 @@ def test_the_env_key_is_what_the_service_sees(monkeypatch, emu, request_for):
         wrong.submit(wrong.prepare(request_for()))
     assert info.value.code == "InvalidApiKey"
     assert info.value.http_status == 401
+
+
+def test_bom_and_quoted_values_are_tolerated(home):
+    path = home / ".alibabacloud" / "credentials"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'\xef\xbb\xbf[default]\ndashscope_api_key = "k-quoted-1"\n')
+    assert resolve_api_key(None).reveal() == "k-quoted-1"
+    path.write_text("[default]\ndashscope_api_key='k-quoted-2'\n", encoding="utf-8")
+    assert resolve_api_key(None).reveal() == "k-quoted-2"
+
+
+def test_a_file_readable_by_others_is_used_with_a_warning(home, caplog):
+    path = _ini(home / ".alibabacloud" / "credentials", "[default]\ndashscope_api_key = k-w-1\n")
+    path.chmod(0o600)
+    with caplog.at_level("WARNING", logger="videogate.wan"):
+        assert resolve_api_key(None).reveal() == "k-w-1"
+    assert not caplog.records
+    path.chmod(0o644)
+    with caplog.at_level("WARNING", logger="videogate.wan"):
+        assert resolve_api_key(None).reveal() == "k-w-1"
+    assert "readable by other users" in caplog.text
+    assert "k-w-1" not in caplog.text

@@ -128,3 +128,29 @@ def test_python_api_async_with_adjusted_size(emu, tmp_path, monkeypatch):
     assert {"fps", "size"} <= fields
     _check_video(result.video_url, duration=3, size=(720, 1280))
     assert emu.stats()["submissions"] == 1
+
+
+@pytest.mark.parametrize(
+    ("image_size", "expected"),
+    [((768, 1024), (832, 1104)), ((1024, 768), (1104, 832)), ((1000, 1000), (960, 960))],
+)
+def test_adjust_expects_the_size_the_service_delivers(
+    emu, tmp_path, monkeypatch, image_size, expected
+):
+    """Adjust mode predicts the service's size for any aspect: one size warning (the
+    mapping), none for a delivered size that differs from the prediction."""
+    from PIL import Image
+
+    image = tmp_path / "image.png"
+    Image.new("RGB", image_size, (40, 160, 90)).save(image)
+    monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", emu.base_url)
+    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-any-key-for-the-emulator")
+    request = VideoRequest(
+        prompt="a green field", duration=2, fps=30, size="1280*720", reference_image=str(image)
+    )
+    with Engine(load_config()) as engine:
+        result = engine.generate(request, provider="wan", mode="adjust")
+    size_warnings = [w for w in result.warnings if w.field == "size"]
+    assert [w.actual for w in size_warnings] == ["{}*{}".format(*expected)]
+    assert (result.size.width, result.size.height) == expected
+    _check_video(result.video_url, duration=2, size=expected)

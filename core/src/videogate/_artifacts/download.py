@@ -7,11 +7,16 @@ over. The answer must look like a video twice: its ``Content-Type`` must not be 
 document (HTML, JSON, XML, text), and its first bytes must carry a video container's magic
 number; otherwise it is a :class:`MalformedResponse` and nothing is kept.
 
-``file://`` URLs (local renders) are checked the same way and used in place, not copied.
+``file://`` URLs (local renders) are checked the same way and used in place, or copied to
+``dest`` in the same pass that hashes them when the caller asks (``copy_local``).
+
+Each chunk is handled as the network delivers it (no re-chunking into larger buffers): hashed,
+counted and written once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -113,7 +118,7 @@ def _too_big(where: str, limit: int) -> StorageError:
     )
 
 
-def _local(url: str, max_bytes: int) -> Downloaded:
+def _local(url: str, max_bytes: int, dest: Path | None) -> Downloaded:
     path = Path(unquote(urlparse(url).path))
     where = str(path)
     try:
@@ -123,18 +128,25 @@ def _local(url: str, max_bytes: int) -> Downloaded:
         if size > max_bytes:
             raise _too_big(where, max_bytes)
         digest = hashlib.sha256()
-        with path.open("rb") as fh:
+        with path.open("rb") as fh, contextlib.ExitStack() as stack:
+            out = None if dest is None else stack.enter_context(dest.open("wb"))
             head = fh.read(_HEAD_BYTES)
             _check_head(head, where)
             digest.update(head)
+            if out is not None:
+                out.write(head)
             while chunk := fh.read(CHUNK_SIZE):
                 digest.update(chunk)
+                if out is not None:
+                    out.write(chunk)
     except FileNotFoundError:
         raise MalformedResponse(
             f"the provider's result file {where} does not exist", retryable=False
         ) from None
     except OSError as exc:
         raise StorageError(f"cannot read the result file {where}: {exc.strerror or exc}") from None
+    if dest is not None:
+        return Downloaded(str(dest), size, digest.hexdigest(), None, copied=True)
     return Downloaded(str(path), size, digest.hexdigest(), None, copied=False)
 
 
@@ -197,7 +209,7 @@ def _attempt(
             size = 0
             head = b""
             with dest.open("wb") as fh:
-                for chunk in response.iter_bytes(CHUNK_SIZE):
+                for chunk in response.iter_bytes():
                     if len(head) < _HEAD_BYTES:
                         head += chunk[: _HEAD_BYTES - len(head)]
                         if len(head) >= _HEAD_BYTES:
@@ -232,13 +244,16 @@ def download(
     retry: RetryConfig | None = None,
     client: httpx.Client | None = None,
     timeout: float = 60.0,
+    copy_local: bool = False,
 ) -> Downloaded:
-    """Fetch ``url`` (``http(s)://`` to ``dest``; ``file://`` used in place).
+    """Fetch ``url`` (``http(s)://`` to ``dest``; ``file://`` used in place, or copied to
+    ``dest`` with ``copy_local``).
 
     :param max_bytes: refuse results larger than this (``storage.max_download_bytes``).
     :param retry: attempts and backoff for retryable failures (default :class:`RetryConfig`).
     :param client: an httpx client to use (tests, connection reuse); one is made otherwise.
     :param timeout: seconds allowed between two network events (connect, each read).
+    :param copy_local: copy a ``file://`` result to ``dest`` while hashing it.
     :raises MalformedResponse: the answer is not a video (HTML, JSON, unknown bytes).
     :raises TaskExpired: the link answers 403/404/410 (provider links expire).
     :raises ProviderUnavailable: network failures or 5xx/429 after the retries; other 4xx.
@@ -246,7 +261,13 @@ def download(
     """
     scheme = urlparse(url).scheme.lower()
     if scheme == "file":
-        return _local(url, max_bytes)
+        target = Path(dest) if copy_local else None
+        try:
+            return _local(url, max_bytes, target)
+        except BaseException:
+            if target is not None:
+                target.unlink(missing_ok=True)
+            raise
     if scheme not in ("http", "https"):
         raise MalformedResponse(
             f"unsupported result URL scheme {scheme or 'none'!r} (expected http, https or file)",

@@ -1,26 +1,29 @@
 """From a provider's output to a verified file in the user's storage: :func:`finalize`.
 
-Download (or read the local render), check it is a video, probe it, conform it if asked, and
-store it atomically under ``<job id>/<first 16 hex of its sha256>.<ext>``: the key depends on
-the job and the content only, never on prompt text, so finishing a job twice (a resumed job)
-writes the same key and never a second copy.
+Download (or read the local render) in one pass that hashes it, check it is a video, probe it,
+conform it if asked, and store it atomically (a rename when the store is a local folder, see
+:mod:`videogate._artifacts.landing`) under ``<job id>/<first 16 hex of its sha256>.<ext>``:
+the key depends on the job and the content only, never on prompt text, so finishing a job
+twice (a resumed job) writes the same key and never a second copy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 
 from videogate._artifacts.conform import ConformTarget, conform_video, needs_conform
 from videogate._artifacts.download import download
+from videogate._artifacts.landing import landing
+from videogate._artifacts.leftovers import staging_prefix
 from videogate._artifacts.probe import VideoProbe, probe_video
 from videogate._artifacts.storage import Storage, safe_key_part
 from videogate._contract.errors import StorageError, VideogateError
@@ -91,15 +94,6 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = round(timings.get(name, 0.0) + time.monotonic() - start, 6)
 
 
-def _store(storage: Storage, path: str, key: str, sha256: str, size: int) -> None:
-    if storage.exists(key):
-        return
-    stored = storage.put_file(path, key)
-    if stored.sha256 != sha256 or stored.size_bytes != size:
-        storage.delete(key)
-        raise StorageError(f"{path} changed while it was being stored as {key}", retryable=True)
-
-
 def finalize(
     output: TaskOutput,
     *,
@@ -124,7 +118,8 @@ def finalize(
     :param on_phase: told ``DOWNLOADING`` then ``STORING``.
     :param retry: download retry policy (default :class:`RetryConfig`).
     :param client: an httpx client for the download.
-    :param staging_dir: folder for temporary files (default: the system's).
+    :param staging_dir: folder for temporary files when the store is not a local folder, and
+        for conformed files (default: the system's).
     :raises MalformedResponse: the output is not a decodable video (HTML page, JSON...).
     :raises TaskExpired: the provider's link no longer works.
     :raises ProviderUnavailable: the download failed after its retries.
@@ -133,16 +128,17 @@ def finalize(
     timings: dict[str, float] = {}
     warnings: list[ResultWarning] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="videogate-", dir=staging_dir) as staging:
+        with landing(storage, job_id, staging_dir) as land:
             if on_phase is not None:
                 on_phase(JobPhase.DOWNLOADING)
             with _timed(timings, "downloading"):
                 got = download(
                     output.url,
-                    Path(staging) / "source",
+                    land.path,
                     max_bytes=config.max_download_bytes,
                     retry=retry,
                     client=client,
+                    copy_local=land.in_store,
                 )
             if on_phase is not None:
                 on_phase(JobPhase.STORING)
@@ -150,30 +146,34 @@ def finalize(
                 source_probe = probe_video(got.path)
             path, probe, sha, size = got.path, source_probe, got.sha256, got.size_bytes
             original_key: str | None = None
-            if conform is not None and needs_conform(source_probe, conform):
-                conformed = os.path.join(staging, "conformed.mp4")
-                with _timed(timings, "conforming"):
-                    warnings.extend(conform_video(got.path, conformed, conform, source_probe))
-                    probe = probe_video(conformed)
-                    sha, size = _sha256_file(conformed)
-                path = conformed
-                if config.keep_original:
-                    original_key = object_key(
-                        job_id, got.sha256, source_probe.container, original=True
+            with contextlib.ExitStack() as stack:
+                if conform is not None and needs_conform(source_probe, conform):
+                    staging = stack.enter_context(
+                        tempfile.TemporaryDirectory(prefix=staging_prefix(), dir=staging_dir)
                     )
-                else:
-                    warnings.append(
-                        ResultWarning(
-                            field=None,
-                            message="the provider's original file was not kept "
-                            "(storage.keep_original = false)",
+                    conformed = os.path.join(staging, "conformed.mp4")
+                    with _timed(timings, "conforming"):
+                        warnings.extend(conform_video(got.path, conformed, conform, source_probe))
+                        probe = probe_video(conformed)
+                        sha, size = _sha256_file(conformed)
+                    path = conformed
+                    if config.keep_original:
+                        original_key = object_key(
+                            job_id, got.sha256, source_probe.container, original=True
                         )
-                    )
-            key = object_key(job_id, sha, probe.container)
-            with _timed(timings, "storing"):
-                if original_key is not None:
-                    _store(storage, got.path, original_key, got.sha256, got.size_bytes)
-                _store(storage, path, key, sha, size)
+                    else:
+                        warnings.append(
+                            ResultWarning(
+                                field=None,
+                                message="the provider's original file was not kept "
+                                "(storage.keep_original = false)",
+                            )
+                        )
+                key = object_key(job_id, sha, probe.container)
+                with _timed(timings, "storing"):
+                    if original_key is not None:
+                        land.store(storage, got.path, original_key, got.sha256, got.size_bytes)
+                    land.store(storage, path, key, sha, size)
     except VideogateError:
         raise
     except OSError as exc:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlparse
 
+from videogate._artifacts.leftovers import part_name
 from videogate._artifacts.storage import (
     CHUNK_SIZE,
     StoredObject,
@@ -189,7 +189,7 @@ class FsspecStorage:
     def _write_local(self, path: str, data: Iterator[bytes]) -> None:
         final = Path(path)
         final.parent.mkdir(parents=True, exist_ok=True)
-        temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
+        temp = final.with_name(part_name(final.name))
         try:
             with open(temp, "wb") as fh:
                 for chunk in data:
@@ -215,7 +215,7 @@ class FsspecStorage:
 
     def _write_then_move(self, path: str, data: Iterator[bytes]) -> None:
         parent, _, name = path.rpartition("/")
-        temp = f"{parent}/.{name}.{uuid.uuid4().hex}.part" if parent else f".{name}.part"
+        temp = f"{parent}/{part_name(name)}" if parent else part_name(name)
         try:
             with self.fs.open(temp, "wb", block_size=UPLOAD_BLOCK_SIZE) as handle:
                 for chunk in data:

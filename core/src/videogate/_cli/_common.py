@@ -6,12 +6,49 @@ import argparse
 import json
 import sys
 
-__all__ = ["add_config_argument", "report_error"]
+__all__ = ["add_config_argument", "check_arguments", "report_error", "seconds"]
 
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:
     """The ``--config PATH`` flag every command that reads configuration accepts."""
-    parser.add_argument("--config", metavar="PATH", help="videogate.toml to use")
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="PATH",
+        help="videogate.toml to use (default: the nearest one from here upward, then the "
+        "user's; see videogate config path)",
+    )
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds > 0 (``--timeout``)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds > 0, got {text}")
+    return value
+
+
+def check_arguments(args: list[str]) -> None:
+    """Refuse command-line arguments that are not valid text (bytes that are not UTF-8 reach
+    Python as lone surrogates).
+
+    :raises InvalidRequest: naming the argument's position.
+    """
+    from videogate._contract.errors import InvalidRequest
+
+    for position, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            raise InvalidRequest(
+                f"argument {position} ({shown}) is not valid UTF-8 text", field="argv"
+            ) from None
 
 
 def report_error(exc: BaseException, *, json_output: bool = False) -> int:

@@ -9,7 +9,20 @@ from typing import Any, TextIO
 
 from videogate._contract.events import JobPhase, ProgressEvent
 
-__all__ = ["ProgressDisplay"]
+__all__ = ["ProgressDisplay", "QuietDisplay"]
+
+
+class QuietDisplay:
+    """Progress shown nowhere (``-q``)."""
+
+    def __enter__(self) -> QuietDisplay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, event: ProgressEvent) -> None:
+        return None
 
 
 class ProgressDisplay:

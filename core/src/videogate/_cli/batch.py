@@ -25,7 +25,14 @@ from typing import IO, Any
 
 from videogate._cli._common import add_config_argument
 
-__all__ = ["configure", "run"]
+__all__ = ["EXAMPLES", "configure", "run"]
+
+EXAMPLES = """
+  videogate batch shots.jsonl -o results.jsonl        # run it again to finish an interrupted batch
+  videogate batch shots.jsonl --provider wan --window 32
+  VIDEOGATE_STATE_URL=postgresql://vg@db/vg videogate batch shots.jsonl -o worker1.jsonl
+  videogate batch shots.jsonl --ray auto -o results.jsonl
+"""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,12 @@ from typing import Any
 
 from videogate._cli._common import add_config_argument
 
+EXAMPLES = """
+  videogate cache stats
+  videogate cache get 4482f2fef38949e9aec7e43b08f8050eafea5ffbd2995d8af900c67b90fed591
+  videogate cache clear              # stored videos are kept
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
@@ -46,7 +52,10 @@ def _act(args: argparse.Namespace, cache: Any) -> int:
         _print({"enabled": False}, args.json, "the cache is disabled ([cache] enabled = false)")
         return 0
     if args.action == "stats":
+        from videogate._cli.jobs import iso_time
+
         stats = {"enabled": True, **cache.stats()}
+        stats.update({k: iso_time(v) for k, v in stats.items() if k in ("oldest", "newest") and v})
         lines = [f"{k}: {v}" for k, v in stats.items() if k != "providers"]
         lines += [f"  {name}: {n}" for name, n in stats.get("providers", {}).items()]
         _print(stats, args.json, "\n".join(lines))
@@ -55,6 +64,7 @@ def _act(args: argparse.Namespace, cache: Any) -> int:
         removed = cache.clear()
         _print({"cleared": removed}, args.json, f"cleared {removed} cached result(s)")
         return 0
+    from videogate._cli.jobs import iso_time
     from videogate._contract.convert import unstructure
 
     entry = cache.get(args.key)
@@ -65,7 +75,7 @@ def _act(args: argparse.Namespace, cache: Any) -> int:
         "key": entry.key,
         "found": True,
         "object_key": entry.object_key,
-        "created_at": entry.created_at,
+        "created_at": iso_time(entry.created_at),
         "result": unstructure(entry.result),
     }
     _print(payload, args.json, json.dumps(payload, indent=2, sort_keys=True))

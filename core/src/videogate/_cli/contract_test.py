@@ -9,6 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+EXAMPLES = """
+  videogate contract-test kenburns
+  videogate contract-test wan -- -k cache -x
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""

@@ -11,19 +11,38 @@ import json
 import sys
 from typing import Any
 
-from videogate._cli._common import add_config_argument
+from videogate._cli._common import add_config_argument, seconds
 
-__all__ = ["configure", "run"]
+__all__ = ["EXAMPLES", "configure", "run"]
+
+EXAMPLES = """
+  videogate generate -i photo.png -p "a lighthouse at dusk, slow push in" \\
+      -d 4 --fps 24 -s 1280x720
+  videogate generate -P wan -i photo.png -p "waves" -d 5 --fps 30 -s "1280*720" --json
+  echo "a quiet lake at dawn" | videogate generate -p - -i lake.png -d 4 --fps 24 \\
+      -s 1280x720 -o clip.mp4
+  videogate generate ... --option audio=false        # a provider option (JSON value)
+"""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
-    parser.add_argument("--provider", help="configured provider name (default from config)")
-    parser.add_argument("--prompt", required=True, help="what the video shows")
-    parser.add_argument("--image", help="reference image: URL, local path or data: URI")
-    parser.add_argument("--duration", type=float, required=True, help="seconds of video")
+    parser.add_argument("-P", "--provider", help="configured provider name (default from config)")
+    parser.add_argument(
+        "-p", "--prompt", required=True, help="what the video shows; - reads it from stdin"
+    )
+    parser.add_argument("-i", "--image", help="reference image: URL, local path or data: URI")
+    parser.add_argument("-d", "--duration", type=float, required=True, help="seconds of video")
     parser.add_argument("--fps", type=float, required=True, help="frames per second")
-    parser.add_argument("--size", required=True, help="WIDTH*HEIGHT, e.g. 1280*720")
+    parser.add_argument(
+        "-s", "--size", required=True, help='WIDTHxHEIGHT, e.g. 1280x720 (or quoted "1280*720")'
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="also copy the video to PATH (a file, or a folder to put it in)",
+    )
     parser.add_argument("--negative-prompt", help="what the video must avoid")
     parser.add_argument("--seed", type=int, help="random seed (default: drawn and reported)")
     parser.add_argument("--motion-strength", type=float, help="0 (still) to 1 (strong)")
@@ -37,8 +56,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="provider option (VALUE parsed as JSON when it can be); repeatable",
     )
-    parser.add_argument("--no-cache", action="store_true", help="do not reuse a cached video")
-    parser.add_argument("--timeout", type=float, help="overall deadline in seconds")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not reuse a stored video (an identical job in flight is still followed, "
+        "never paid twice)",
+    )
+    parser.add_argument("--timeout", type=seconds, help="overall deadline in seconds (> 0)")
+    parser.add_argument(
+        "--max-cost",
+        type=float,
+        metavar="AMOUNT",
+        help="refuse (exit 2, nothing sent) when the estimated cost exceeds AMOUNT",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     add_config_argument(parser)
 
@@ -65,8 +95,9 @@ def parse_options(pairs: list[str], namespace: str) -> dict[str, dict[str, Any]]
 
 def build_request(args: argparse.Namespace, namespace: str) -> dict[str, Any]:
     """The request mapping from the flags (validated by the engine)."""
+    prompt = sys.stdin.read().strip() if args.prompt == "-" else args.prompt
     request: dict[str, Any] = {
-        "prompt": args.prompt,
+        "prompt": prompt,
         "duration": args.duration,
         "fps": args.fps,
         "size": args.size,
@@ -99,6 +130,8 @@ def summary(result: Any) -> str:
         f"duration: {result.duration:g} s   fps: {result.fps:g}   size: {result.size}",
         f"seed:     {result.seed}   provider: {result.provider} ({result.model})",
     ]
+    if result.job_id:
+        lines.append(f"job:      {result.job_id}")
     if result.task_id:
         lines.append(f"task:     {result.task_id}")
     if result.source_url:
@@ -109,23 +142,51 @@ def summary(result: Any) -> str:
     return "\n".join(lines)
 
 
-def print_result(result: Any, json_output: bool) -> None:
-    """The result on stdout: one JSON object, or the summary."""
+def print_result(result: Any, json_output: bool, saved: Any = None) -> None:
+    """The result on stdout: one JSON object, or the summary (with where ``-o`` copied it)."""
     from videogate._contract.convert import unstructure
 
     if json_output:
-        print(json.dumps(unstructure(result), sort_keys=True))
+        data = unstructure(result)
+        if saved is not None:
+            data["saved_to"] = str(saved)
+        print(json.dumps(data, sort_keys=True))
     else:
         print(summary(result))
+        if saved is not None:
+            print(f"saved:    {saved}")
+
+
+def save_copy(result: Any, target: str) -> Any:
+    """Copy the stored video of ``result`` to ``target`` (a file, or an existing folder or a
+    path ending in ``/`` to put it in); returns the file written."""
+    import shutil
+    from pathlib import Path
+
+    from videogate._contract.errors import InvalidRequest
+
+    path = Path(target).expanduser()
+    if path.is_dir() or target.endswith(("/", "\\")):
+        source = result.local_path
+        name = source.name if source is not None else f"{(result.sha256 or 'video')[:16]}.mp4"
+        path = path / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with result.open() as src, path.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+    except OSError as exc:
+        raise InvalidRequest(f"-o {target}: cannot write: {exc}", field="output") from None
+    return path.absolute()
 
 
 def follow(job: Any, args: argparse.Namespace, *, plain: bool = False) -> int:
     """Wait for ``job`` with progress on stderr; Ctrl-C cancels and returns 130."""
-    from videogate._cli._progress import ProgressDisplay
+    from videogate._cli._progress import ProgressDisplay, QuietDisplay
     from videogate._contract.errors import Cancelled
     from videogate._engine.run import cancelled_message
 
-    with ProgressDisplay(force_plain=plain) as display:
+    quiet = getattr(args, "quiet", False)
+    with QuietDisplay() if quiet else ProgressDisplay(force_plain=plain) as display:
         for event in job.events:
             display(event)
         job.subscribe(display)
@@ -140,7 +201,13 @@ def follow(job: Any, args: argparse.Namespace, *, plain: bool = False) -> int:
                 err = Cancelled(message, outcome=str(outcome), task_id=job.task_id)
                 print(json.dumps(err.to_dict(), sort_keys=True))
             return 130
-    print_result(result, args.json)
+    target = getattr(args, "output", None)
+    saved = save_copy(result, target) if target else None
+    try:
+        print_result(result, args.json, saved)
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        pass  # the result is delivered (and journaled): an interrupt now changes nothing
     return 0
 
 
@@ -149,16 +216,25 @@ def run(args: argparse.Namespace) -> int:
     130 cancelled)."""
     engine = make_engine(args)
     try:
-        name = args.provider or engine.config.default_provider
-        provider = engine.provider(name)
-        namespace = getattr(type(provider), "name", name)
+        provider = engine.provider(args.provider)
+        namespace = getattr(type(provider), "name", args.provider)
         job = engine.submit(
             build_request(args, namespace),
-            provider=name,
+            provider=args.provider,
             mode=args.mode,
             timeout=args.timeout,
             use_cache=not args.no_cache,
+            max_cost=args.max_cost,
         )
-        return follow(job, args)
+        status = follow(job, args)
     finally:
+        close_quietly(engine)
+    return status
+
+
+def close_quietly(engine: Any) -> None:
+    """Close the engine; a Ctrl-C while closing (after the outcome was printed) is ignored."""
+    try:
+        engine.close()
+    except KeyboardInterrupt:
         engine.close()

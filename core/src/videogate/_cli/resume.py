@@ -9,15 +9,26 @@ import os
 import sys
 from typing import Any
 
-from videogate._cli._common import add_config_argument
+from videogate._cli._common import add_config_argument, seconds
 
 __all__ = ["configure", "run"]
+
+EXAMPLES = """
+  videogate resume                   # every unfinished job whose process is gone
+  videogate resume 01m89kh7e6qw2nsd  # one job, with progress; Ctrl-C cancels it
+"""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     parser.add_argument("job_id", nargs="?", help="the job to resume (default: all unfinished)")
-    parser.add_argument("--timeout", type=float, help="deadline per job in seconds")
+    parser.add_argument(
+        "--task",
+        metavar="TASK_ID",
+        help="for a job whose submit answer was lost: adopt this provider task as its task "
+        "(one of the candidates resume listed)",
+    )
+    parser.add_argument("--timeout", type=seconds, help="deadline per job in seconds (> 0)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     add_config_argument(parser)
 
@@ -45,14 +56,17 @@ def make_engine(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Resume one job (its error decides the exit status) or every unfinished one whose
     process is gone (exit 0 only if all succeed)."""
-    from videogate._cli.generate import follow, print_result
+    from videogate._cli.generate import close_quietly, follow, print_result
     from videogate._contract.errors import VideogateError, exit_code_for
 
     engine = make_engine(args)
     try:
         if args.job_id:
-            job = engine.resume_job(args.job_id, timeout=args.timeout)
+            job = engine.resume_job(args.job_id, timeout=args.timeout, task_id=args.task)
             return follow(job, args)
+        if args.task:
+            print("videogate: --task needs the JOB_ID it belongs to", file=sys.stderr)
+            return 2
         pending = [r for r in engine.jobs(unfinished=True) if not _alive(r.owner_pid)]
         if not pending:
             print("videogate: nothing to resume", file=sys.stderr)
@@ -60,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         status = 0
         results = []
         for record in pending:
-            if not record.resumable:
+            if not (record.resumable or record.task_may_exist):
                 print(
                     f"videogate: {record.job_id}: not resumable ({record.state})",
                     file=sys.stderr,
@@ -81,4 +95,4 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"results": [unstructure(r) for r in results]}, sort_keys=True))
         return status
     finally:
-        engine.close()
+        close_quietly(engine)

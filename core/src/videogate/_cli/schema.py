@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 
+EXAMPLES = """
+  videogate schema                   # request and result, for an agent's tool definition
+  videogate schema --part request
+"""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
@@ -15,11 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the schema."""
-    from videogate._contract.schema import json_schema
+    from videogate._contract.schema import json_schema, part_schema
 
-    schema = json_schema()
-    if args.part != "all":
-        name = "VideoRequest" if args.part == "request" else "VideoResult"
-        schema = {"$schema": schema["$schema"], "$ref": f"#/$defs/{name}", "$defs": schema["$defs"]}
+    schema = json_schema() if args.part == "all" else part_schema(args.part)
     print(json.dumps(schema, indent=2, sort_keys=False))
     return 0

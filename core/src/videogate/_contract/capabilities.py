@@ -7,24 +7,34 @@ The engine checks every request against these *before any I/O* and either refuse
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
 from videogate._contract.size import Size
 
-__all__ = ["Capabilities", "NumberRange", "ServiceLimits", "SizeRule"]
+__all__ = ["Capabilities", "LatencyPrior", "NumberRange", "ServiceLimits", "SizeRule"]
 
 _EPS = 1e-9
+#: Relative aspect difference within which a target aspect is that of an exact size.
+_EXACT_ASPECT = 0.005
+
+
+def _sorted_values(values: Iterable[float]) -> tuple[float, ...]:
+    return tuple(sorted({float(v) for v in values}))
 
 
 @attrs.frozen
 class NumberRange:
     """An inclusive range ``minimum..maximum``, optionally on a grid of ``step`` from
-    ``minimum``. ``NumberRange(30, 30)`` is a fixed value."""
+    ``minimum``, or a discrete set of ``values`` (build it with :meth:`of`).
+    ``NumberRange(30, 30)`` is a fixed value."""
 
     minimum: float
     maximum: float
     step: float | None = None
+    values: tuple[float, ...] = attrs.field(default=(), converter=_sorted_values)
 
     def __attrs_post_init__(self) -> None:
         if not (math.isfinite(self.minimum) and math.isfinite(self.maximum)):
@@ -33,6 +43,21 @@ class NumberRange:
             raise ValueError(f"NumberRange minimum {self.minimum} > maximum {self.maximum}")
         if self.step is not None and not self.step > 0:
             raise ValueError("NumberRange step must be > 0")
+        if self.values:
+            if self.step is not None:
+                raise ValueError("NumberRange takes a step or a set of values, not both")
+            if not all(math.isfinite(v) for v in self.values):
+                raise ValueError("NumberRange values must be finite")
+            if (self.values[0], self.values[-1]) != (self.minimum, self.maximum):
+                raise ValueError("NumberRange values must run from minimum to maximum")
+
+    @classmethod
+    def of(cls, *values: float) -> NumberRange:
+        """A discrete set: ``NumberRange.of(12, 25)`` allows exactly 12 and 25."""
+        ordered = _sorted_values(values)
+        if not ordered:
+            raise ValueError("NumberRange.of needs at least one value")
+        return cls(ordered[0], ordered[-1], values=ordered)
 
     @property
     def fixed(self) -> bool:
@@ -43,6 +68,8 @@ class NumberRange:
         """Whether ``value`` is allowed exactly."""
         if value < self.minimum - _EPS or value > self.maximum + _EPS:
             return False
+        if self.values:
+            return any(abs(value - v) < 1e-6 for v in self.values)
         if self.step is None:
             return True
         k = (value - self.minimum) / self.step
@@ -50,6 +77,8 @@ class NumberRange:
 
     def nearest(self, value: float) -> float:
         """The allowed value closest to ``value`` (ties go up)."""
+        if self.values:
+            return min(self.values, key=lambda v: (abs(v - value), -v))
         clamped = min(max(value, self.minimum), self.maximum)
         if self.step is None:
             return clamped
@@ -60,9 +89,11 @@ class NumberRange:
         return round(candidate, 9)
 
     def describe(self) -> str:
-        """Human text: ``30``, ``2..15 step 1``, ``1..60``."""
+        """Human text: ``30``, ``2..15 step 1``, ``1..60``, ``12, 25``."""
         if self.fixed:
             return f"{self.minimum:g}"
+        if self.values:
+            return ", ".join(f"{v:g}" for v in self.values)
         text = f"{self.minimum:g}..{self.maximum:g}"
         return f"{text} step {self.step:g}" if self.step else text
 
@@ -76,6 +107,8 @@ class SizeRule:
     DashScope's 720P/1080P) for providers whose output aspect follows the reference image
     (``aspect_from_reference``). ``pixel_tolerance`` is the relative slack within which a
     requested pixel count counts as that tier (the service rounds sides to its grid).
+    ``exact_sizes`` are tier sizes the service produces as they are, off its grid (such as
+    1920x1080 on a 16-pixel grid), for the aspects they have.
     """
 
     sizes: tuple[Size, ...] = ()
@@ -86,6 +119,7 @@ class SizeRule:
     pixel_tiers: tuple[int, ...] = ()
     aspect_from_reference: bool = False
     pixel_tolerance: float = 0.0
+    exact_sizes: tuple[Size, ...] = ()
 
     def allows(self, size: Size) -> bool:
         """Whether ``size`` can be produced exactly (tiers: within ``pixel_tolerance``)."""
@@ -126,6 +160,10 @@ class SizeRule:
         if self.pixel_tiers:
             tier = min(self.pixel_tiers, key=lambda t: abs(math.log(t / size.pixels)))
             target_aspect = aspect or size.aspect
+            for exact in self.exact_sizes:
+                same_aspect = abs(math.log(exact.aspect / target_aspect)) < _EXACT_ASPECT
+                if same_aspect and self.tier_for(exact) == tier:
+                    return exact
             width = math.sqrt(tier * target_aspect)
             return self._fit(width, width / target_aspect)
         scale = 1.0
@@ -183,6 +221,33 @@ class ServiceLimits:
     queries_per_second: float | None = None
 
 
+def _option_pairs(
+    values: Mapping[str, Iterable[Any]] | Iterable[tuple[str, Iterable[Any]]],
+) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    items = values.items() if isinstance(values, Mapping) else values
+    return tuple((str(name), tuple(examples)) for name, examples in items)
+
+
+@attrs.frozen
+class LatencyPrior:
+    """What a provider expects of its task times (seconds from submit to the end) before
+    anything was learned: the engine's first poll comes at ``low``, and its progress ETAs
+    use ``typical``. ``low=0`` says a task may be finished when submit returns.
+
+    :ivar low: a time few tasks finish before (a low quantile).
+    :ivar typical: the usual (median) task time.
+    :ivar high: a time few tasks outlast (a high quantile).
+    """
+
+    low: float
+    typical: float
+    high: float
+
+    def __attrs_post_init__(self) -> None:
+        if not (0.0 <= self.low <= self.typical <= self.high) or not math.isfinite(self.high):
+            raise ValueError("LatencyPrior needs 0 <= low <= typical <= high (finite seconds)")
+
+
 @attrs.frozen(kw_only=True)
 class Capabilities:
     """A static description of what a provider can honor.
@@ -197,10 +262,15 @@ class Capabilities:
     :ivar prompt_max_chars: longest prompt accepted, if limited.
     :ivar negative_prompt_max_chars: longest negative prompt accepted, if limited.
     :ivar options: names of the provider options read from ``request.options[namespace]``.
+    :ivar option_values: values of provider options (``{"audio": (True, False)}``): all the
+        allowed ones when the set is closed, else at least one example; the contract suite
+        sends them. Given as a mapping, kept as ``(name, values)`` pairs.
     :ivar limits: the service's per-account limits.
     :ivar can_cancel: whether ``cancel`` can ever stop a task.
     :ivar idempotent_submit: whether repeating a submit never creates a second paid task.
-    :ivar typical_latency: seconds a task usually takes, to pace polling (learned later).
+    :ivar typical_latency: seconds a task usually takes, to pace polling (learned later);
+        used as a prior (``low`` a quarter of it) when ``latency`` is not given.
+    :ivar latency: the prior of task times that paces the first polls (learned later).
     :ivar output_seed_echoed: whether the service reports the seed it used (else the engine
         reports the seed it sent).
     """
@@ -219,4 +289,19 @@ class Capabilities:
     can_cancel: bool = True
     idempotent_submit: bool = False
     typical_latency: float | None = None
+    latency: LatencyPrior | None = None
     output_seed_echoed: bool = False
+    option_values: tuple[tuple[str, tuple[Any, ...]], ...] = attrs.field(
+        default=(), converter=_option_pairs
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for name, values in self.option_values:
+            if name not in self.options:
+                raise ValueError(f"option_values names {name!r}, which is not in options")
+            if not values:
+                raise ValueError(f"option_values[{name!r}] must give at least one value")
+
+    def values_of(self, option: str) -> tuple[Any, ...]:
+        """The declared values (or examples) of provider option ``option`` (may be empty)."""
+        return dict(self.option_values).get(option, ())

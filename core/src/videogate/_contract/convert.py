@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
@@ -21,6 +22,7 @@ from videogate._contract.image import ImageRef
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import ResultWarning, VideoResult
 from videogate._contract.size import Size
+from videogate._contract.suggest import suggestion
 
 __all__ = ["converter", "dumps", "from_json", "structure", "unstructure"]
 
@@ -85,8 +87,10 @@ def _leaf_messages(exc: BaseException, path: str) -> list[tuple[str, str]]:
     if isinstance(exc, ForbiddenExtraKeysError):
         names = ", ".join(sorted(exc.extra_fields))
         where = f"{path}: " if path else ""
-        key = ".".join(p for p in (path, sorted(exc.extra_fields)[0]) if p)
-        return [(key, f"{where}unknown key(s): {names}")]
+        first = sorted(exc.extra_fields)[0]
+        key = ".".join(p for p in (path, first) if p)
+        known = [a.name for a in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
+        return [(key, f"{where}unknown key(s): {names}{suggestion(first, known)}")]
     if isinstance(exc, InvalidRequest):
         message = exc.message
         # Nested validators word messages from their own field; prefix the outer path.

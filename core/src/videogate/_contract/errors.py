@@ -6,6 +6,7 @@
      +-- InvalidRequest                 our own validation failed (exit 2)
      |    +-- ConfigError               a configuration file or value is wrong
      |    +-- UnknownProvider           no installed provider has that name
+     |    +-- BudgetExceeded            the estimate would exceed a budget; nothing was sent
      +-- UnsupportedParameter           the provider cannot honor a value (strict mode) (exit 2)
      +-- AuthenticationError            missing or rejected credentials
      +-- PermissionDenied               the account may not do this (e.g. arrears)
@@ -13,6 +14,7 @@
      +-- QuotaExceeded                  an allocation is used up; not retryable
      +-- ContentRejected                moderation refused the input or the output
      +-- ProviderUnavailable            5xx, network, reset; retryable
+     |    +-- TaskMayExist              a submit's answer was lost: a task may exist (exit 4)
      +-- TaskFailed                     the provider ran the task and it failed
      |    +-- TaskExpired               the provider no longer knows the task
      +-- Timeout                        a deadline passed; the job stays resumable
@@ -33,6 +35,7 @@ from videogate._contract.secrets import redact
 
 __all__ = [
     "AuthenticationError",
+    "BudgetExceeded",
     "Cancelled",
     "ConfigError",
     "ContentRejected",
@@ -45,6 +48,7 @@ __all__ = [
     "StorageError",
     "TaskExpired",
     "TaskFailed",
+    "TaskMayExist",
     "Timeout",
     "UnknownProvider",
     "UnsupportedParameter",
@@ -170,6 +174,27 @@ class UnknownProvider(InvalidRequest):
     """No installed or configured provider has the requested name."""
 
 
+class BudgetExceeded(InvalidRequest):
+    """The job's estimated cost would exceed a budget (``--max-cost``, ``[budget]``), or its
+    price is unknown while a budget applies; refused before anything was sent.
+
+    :param estimate: the estimate (``CostEstimate.to_dict()``) that was refused.
+    :param limit: the budget that would be exceeded, in ``currency``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        estimate: dict[str, Any] | None = None,
+        limit: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.estimate = estimate
+        self.limit = limit
+
+
 class UnsupportedParameter(VideogateError):
     """The provider cannot honor a requested value exactly (strict mode), or not at all.
 
@@ -225,6 +250,41 @@ class ProviderUnavailable(VideogateError):
     exit_code = EXIT_TRANSIENT
 
 
+class TaskMayExist(ProviderUnavailable):
+    """A submit was sent but its answer was lost (reset, read timeout, unreadable answer):
+    the provider may have created, and billed, a task whose id is unknown.
+
+    Never retried automatically (that could pay twice); the job stays journaled as
+    "submitted, task id unknown" and ``videogate resume JOB`` looks for the task in the
+    provider's task list. Exit code 4.
+
+    :param job_id: the journaled job, when known.
+    :param candidates: task ids found in the provider's list that may be this job's.
+    """
+
+    default_retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: str | None = None,
+        candidates: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.job_id = job_id
+        self.candidates = tuple(candidates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`VideogateError.to_dict`, plus ``job_id`` and ``candidates``."""
+        data = super().to_dict()
+        if self.job_id is not None:
+            data["job_id"] = self.job_id
+        data["candidates"] = list(self.candidates)
+        return data
+
+
 class TaskFailed(VideogateError):
     """The provider accepted the task, ran it, and reports that it failed."""
 
@@ -270,7 +330,7 @@ def exit_code_for(exc: BaseException) -> int:
     """The ``videogate`` exit code for an exception: 2 invalid, 3 refused, 4 transient, 130
     cancelled; anything that is not a :class:`VideogateError` counts as refused (3)."""
     if isinstance(exc, VideogateError):
-        if isinstance(exc, InvalidRequest | UnsupportedParameter | Cancelled):
+        if isinstance(exc, InvalidRequest | UnsupportedParameter | Cancelled | TaskMayExist):
             return exc.exit_code
         return EXIT_TRANSIENT if exc.retryable else EXIT_REFUSED
     if isinstance(exc, KeyboardInterrupt):

@@ -27,6 +27,7 @@ from videogate._contract.errors import InvalidRequest, UnsupportedParameter
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import ResultWarning
 from videogate._contract.size import Size
+from videogate._contract.suggest import suggestion
 from videogate._contract.validators import SEED_MAX
 
 __all__ = ["Mode", "Normalized", "normalize", "reference_aspect"]
@@ -172,8 +173,8 @@ class _Normalizer:
             if name not in known:
                 supported = ", ".join(sorted(known)) or "none"
                 raise UnsupportedParameter(
-                    f"options.{self.provider}.{name}: unknown option for {self.provider} "
-                    f"(known: {supported})",
+                    f"options.{self.provider}.{name}: unknown option for {self.provider}"
+                    f"{suggestion(name, known)} (known: {supported})",
                     field=f"options.{self.provider}.{name}",
                     value=name,
                     supported=supported,

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import attrs
 
 from videogate._contract.capabilities import Capabilities
 from videogate._contract.errors import VideogateError
+from videogate._contract.pricing import Pricing
 from videogate._contract.size import Size
 
 if TYPE_CHECKING:
@@ -28,10 +29,12 @@ __all__ = [
     "CancelOutcome",
     "Provider",
     "ProviderSpec",
+    "TaskLister",
     "TaskOutput",
     "TaskRef",
     "TaskState",
     "TaskStatus",
+    "TaskSummary",
 ]
 
 
@@ -123,6 +126,43 @@ class TaskState:
             raise ValueError("a FAILED TaskState needs an error")
 
 
+@attrs.frozen(kw_only=True)
+class TaskSummary:
+    """One task of the provider's task list (see :class:`TaskLister`).
+
+    :ivar task_id: the provider's task id.
+    :ivar created_at: when the provider created it (timezone-aware).
+    :ivar model: the model it runs, if the list says.
+    :ivar status: its normalized status, if the list says.
+    :ivar data: what ``poll`` needs besides the id (as in :attr:`TaskRef.data`).
+    """
+
+    task_id: str
+    created_at: datetime
+    model: str | None = None
+    status: TaskStatus | None = None
+    data: dict[str, Any] = attrs.field(factory=dict, hash=False)
+
+
+@runtime_checkable
+class TaskLister(Protocol):
+    """The optional provider operation that lists the account's tasks in a time window.
+
+    A provider that has it lets ``videogate resume`` find the task of a submit whose answer
+    was lost (see :class:`TaskMayExist`): a single unclaimed task of the same model created
+    in the window is adopted, never paid for again.
+    """
+
+    def list_tasks(self, since: datetime, until: datetime) -> list[TaskSummary]:
+        """Every task of this provider's model created between ``since`` and ``until``
+        (timezone-aware), newest first, all pages; one or more short requests, never
+        sleeping.
+
+        :raises VideogateError: the listing failed (mapped like any other call).
+        """
+        ...
+
+
 class Provider(abc.ABC):
     """Base class of provider adapters.
 
@@ -136,6 +176,8 @@ class Provider(abc.ABC):
     model: str
     namespace: str
     capabilities: Capabilities
+    #: What this instance charges (e.g. by its region); ``None``: the spec's pricing applies.
+    pricing: Pricing | None = None
 
     @abc.abstractmethod
     def prepare(self, request: VideoRequest) -> dict[str, Any]:
@@ -180,6 +222,11 @@ class ProviderSpec:
     :ivar namespace: the storage namespace (``output/<namespace>/videos``).
     :ivar description: one line for listings.
     :ivar needs_key: whether the provider needs credentials.
+    :ivar key_status: where the provider would find its key, without reading it out: a
+        function ``key_status(options) -> str`` (or its ``"module:attr"`` path, imported when
+        asked) given the entry's options, answering e.g. ``"env $API_KEY"``,
+        ``"file ~/.creds"`` or ``"missing"``; it must never return the key.
+    :ivar pricing: what the provider charges, if it declares it (see :class:`Pricing`).
     """
 
     name: str
@@ -189,6 +236,27 @@ class ProviderSpec:
     namespace: str | None = None
     description: str = ""
     needs_key: bool = False
+    key_status: str | Callable[[Mapping[str, Any]], str] | None = attrs.field(
+        default=None, eq=False
+    )
+    pricing: Pricing | None = None
+
+    def describe_key(self, options: Mapping[str, Any]) -> str:
+        """Where this provider's key would come from (``"not needed"`` when it needs none)."""
+        if not self.needs_key:
+            return "not needed"
+        if self.key_status is None:
+            return "needed (source unknown)"
+        probe = self.key_status
+        if isinstance(probe, str):
+            import importlib
+
+            module_name, _, attr = probe.partition(":")
+            probe = getattr(importlib.import_module(module_name), attr)
+        try:
+            return str(probe(options))
+        except Exception as exc:
+            return f"unknown ({type(exc).__name__})"
 
     def load_factory(self) -> ProviderFactory:
         """The factory, importing it first when it was given as ``"module:attr"``."""

@@ -12,6 +12,7 @@ from videogate._contract.image import ImageRef
 from videogate._contract.size import Size
 from videogate._contract.validators import (
     SEED_MAX,
+    check_encodable,
     non_blank_text,
     number,
     optional,
@@ -36,10 +37,13 @@ def _to_float(value: Any) -> Any:
 
 
 def _to_size(value: Any) -> Size:
+    check_encodable(value, "size")
     return Size.parse(value)
 
 
 def _to_image(value: Any) -> ImageRef | None:
+    if isinstance(value, str):
+        check_encodable(value, "reference_image")
     return None if value is None else ImageRef.parse(value)
 
 
@@ -56,17 +60,20 @@ def _to_options(value: Any) -> dict[str, dict[str, Any]]:
     for namespace, entries in value.items():
         if not isinstance(namespace, str) or not namespace:
             raise InvalidRequest("options: namespaces must be provider names", field="options")
+        check_encodable(namespace, "options")
         if not isinstance(entries, Mapping):
             raise InvalidRequest(
                 f"options.{namespace}: must be a mapping of option name to value",
                 field=f"options.{namespace}",
             )
         for key in entries:
+            check_encodable(key, f"options.{namespace}")
             if not isinstance(key, str) or not key:
                 raise InvalidRequest(
                     f"options.{namespace}: option names must be non-empty strings",
                     field=f"options.{namespace}",
                 )
+        check_encodable(dict(entries), f"options.{namespace}")
         options[namespace] = dict(entries)
     return options
 

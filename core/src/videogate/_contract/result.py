@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import IO
+from urllib.parse import unquote, urlparse
 
 import attrs
 
@@ -37,6 +40,9 @@ class VideoResult:
     ``video_url`` is a durable URL in the configured storage, never the provider's expiring
     link (that is ``source_url``, valid until ``source_expires_at``). ``duration``, ``fps``
     and ``size`` are probed from the stored file; ``seed`` is the seed actually used.
+    ``job_id`` names the journaled job that produced the video (``videogate jobs``); a cached
+    result keeps the id of the job that first produced it. :attr:`local_path` is the file
+    when the storage is local; :meth:`open` reads the bytes from any storage.
     """
 
     video_url: str
@@ -54,3 +60,29 @@ class VideoResult:
     timings: dict[str, float] = attrs.field(factory=dict, hash=False)
     """Seconds per phase (``queued``, ``running``, ``downloading``, ``storing``, ``total``)."""
     warnings: tuple[ResultWarning, ...] = attrs.field(default=(), converter=tuple)
+    job_id: str | None = None
+
+    @property
+    def local_path(self) -> Path | None:
+        """The stored video as a local file (``file://`` storage), else ``None``."""
+        parsed = urlparse(self.video_url)
+        if parsed.scheme == "file":
+            return Path(unquote(parsed.path))
+        if not parsed.scheme and self.video_url:
+            return Path(self.video_url)
+        return None
+
+    def open(self) -> IO[bytes]:
+        """The stored video's bytes as a binary file object (any fsspec URL; close it)."""
+        path = self.local_path
+        if path is not None:
+            return path.open("rb")
+        import fsspec
+
+        stream: IO[bytes] = fsspec.open(self.video_url, "rb").open()
+        return stream
+
+    def read_bytes(self) -> bytes:
+        """The whole stored video (mind the size: prefer :meth:`open` for streaming)."""
+        with self.open() as stream:
+            return stream.read()

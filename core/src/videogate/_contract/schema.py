@@ -91,6 +91,19 @@ def _class_schema(cls: type[Any], defs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def part_schema(part: str) -> dict[str, Any]:
+    """The schema of one side, ``request`` or ``result``, with only the definitions it uses.
+
+    :raises ValueError: another part name.
+    """
+    classes = {"request": VideoRequest, "result": VideoResult}
+    if part not in classes:
+        raise ValueError(f"part must be request or result, got {part!r}")
+    defs: dict[str, Any] = {}
+    ref = _type_schema(classes[part], defs)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **ref, "$defs": defs}
+
+
 def json_schema() -> dict[str, Any]:
     """The schema of ``video.generate``: ``request`` and ``result`` definitions."""
     defs: dict[str, Any] = {}

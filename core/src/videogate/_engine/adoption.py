@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from videogate._contract.convert import structure
@@ -15,7 +14,7 @@ from videogate._contract.errors import (
     TaskFailed,
     VideogateError,
 )
-from videogate._contract.events import JobPhase, ProgressEvent
+from videogate._contract.events import JobPhase
 from videogate._contract.normalize import Mode, Normalized
 from videogate._contract.provider import TaskRef
 from videogate._contract.request import VideoRequest
@@ -26,21 +25,37 @@ from videogate._state.journal import JobRecord, JobState
 if TYPE_CHECKING:
     from videogate._engine.services import RunServices
 
-__all__ = ["adopt", "adopt_journaled", "adopt_unfinished"]
+__all__ = ["adopt", "adopt_journaled"]
 
 
-async def adopt_journaled(runner: RunServices, job_id: str, timeout: float | None) -> Run:
-    """:func:`adopt` the journaled job ``job_id``.
+async def adopt_journaled(
+    runner: RunServices, job_id: str, timeout: float | None, *, task_id: str | None = None
+) -> Run:
+    """:func:`adopt` the journaled job ``job_id`` (with ``task_id`` as its task, for a job
+    whose submit answer was lost).
 
-    :raises InvalidRequest: no such job.
+    :raises InvalidRequest: no such job, or a ``task_id`` for a job that is not waiting for
+        one.
     """
     record = await runner.in_db(runner.resources.journal.get, job_id)
     if record is None:
         raise InvalidRequest(f"no journaled job {job_id!r}", field="job_id")
-    return await adopt(runner, record, timeout)
+    if task_id is not None and not record.task_may_exist:
+        raise InvalidRequest(
+            f"job {job_id} is {record.state}; --task only applies to a job whose submit "
+            "answer was lost (task_unknown)",
+            field="task",
+        )
+    return await adopt(runner, record, timeout, task_id=task_id)
 
 
-async def adopt(runner: RunServices, record: JobRecord, timeout: float | None = None) -> Run:
+async def adopt(
+    runner: RunServices,
+    record: JobRecord,
+    timeout: float | None = None,
+    *,
+    task_id: str | None = None,
+) -> Run:
     """The run of ``record``: the live one if this engine runs it, else a resumed one.
 
     A record unknown to the journal (one from another engine's JSON) is journaled first; a
@@ -56,10 +71,12 @@ async def adopt(runner: RunServices, record: JobRecord, timeout: float | None = 
         await runner.in_db(journal.add, record)
     else:
         record = known
-    return await _resume(runner, record, timeout)
+    return await _resume(runner, record, timeout, task_id)
 
 
-async def _resume(runner: RunServices, record: JobRecord, timeout: float | None) -> Run:
+async def _resume(
+    runner: RunServices, record: JobRecord, timeout: float | None, task_id: str | None
+) -> Run:
     provider = runner.resources.provider(record.provider)
     normalized = Normalized(
         structure(record.normalized, VideoRequest),
@@ -72,6 +89,13 @@ async def _resume(runner: RunServices, record: JobRecord, timeout: float | None)
     run = runner.new_run(ctx, record, timeout=timeout, auto_cancel=False, listener=None)
     if record.state is JobState.SUCCEEDED and record.result is not None:
         runner.finish(run, structure(record.result, VideoResult), None, JobPhase.DONE)
+        return run
+    if record.task_may_exist:
+        # Its task is looked for in the provider's list (or ``task_id`` adopted) first.
+        run.marks["resumed"] = 1.0
+        run.adopt_task = task_id
+        await runner.journal_update(run, owner_pid=os.getpid())
+        runner.launch(run, remote=True, message="looking for the task of a lost submit answer")
         return run
     if not record.resumable:
         runner.finish(run, None, _not_resumable(record), JobPhase.FAILED)
@@ -92,12 +116,6 @@ async def _resume(runner: RunServices, record: JobRecord, timeout: float | None)
 
 def _not_resumable(record: JobRecord) -> VideogateError:
     """Why ``record`` cannot be resumed, as the error its job ends with."""
-    if record.state is JobState.SUBMITTING:
-        return TaskFailed(
-            f"job {record.job_id}: the process stopped while the submit was in flight; whether "
-            f"{record.provider} created a task is unknown, and nothing was submitted again",
-            provider=record.provider,
-        )
     if record.state is JobState.CANCELLED:
         return Cancelled(f"job {record.job_id} was cancelled", outcome="cancelled")
     if record.state is JobState.FAILED:
@@ -114,30 +132,3 @@ def _not_resumable(record: JobRecord) -> VideogateError:
     return TaskFailed(
         f"job {record.job_id} cannot be resumed (state {record.state})", provider=record.provider
     )
-
-
-async def adopt_unfinished(
-    runner: RunServices,
-    key: str,
-    timeout: float | None,
-    listener: Callable[[ProgressEvent], None] | None,
-) -> Run | None:
-    """The run of a journaled, submitted and unfinished job of the request ``key`` that no
-    run of this engine holds (one left by a stopped process or run on another machine): it
-    is polled to its end, so its paid task is used instead of a second submit. ``None``
-    when there is none (or the journal cannot look jobs up by request)."""
-    finder = getattr(runner.resources.journal, "unfinished_with_key", None)
-    if finder is None:
-        return None
-    records: list[JobRecord] = await runner.in_db(finder, key)
-    for record in records:
-        live = runner.runs.get(record.job_id)
-        if (live is not None and not live.done) or not record.resumable:
-            continue
-        run = await _resume(runner, record, timeout)
-        if listener is not None:
-            run.subscribe(listener)
-        if not run.done:
-            runner.inflight[key] = run
-        return run
-    return None

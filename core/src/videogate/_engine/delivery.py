@@ -42,6 +42,7 @@ def build_result(
         cached=False,
         timings=_timings(run, artifact, clock),
         warnings=tuple(warnings),
+        job_id=run.job_id,
     )
 
 
@@ -53,12 +54,14 @@ def _timings(run: Run, artifact: Any, clock: Callable[[], float]) -> dict[str, f
     running = m.get("running", m.get("submitted", run.started))
     downloading = m.get("downloading", terminal)
     storing = m.get("storing", end)
+    # A resumed run started before this process adopted it: count from its first mark.
+    start = min(run.started, running)
     timings = {
-        "queued": max(0.0, running - run.started),
+        "queued": max(0.0, running - start),
         "running": max(0.0, terminal - running),
         "downloading": max(0.0, storing - downloading),
         "storing": max(0.0, end - storing),
-        "total": max(0.0, end - run.started),
+        "total": max(0.0, end - start),
     }
     for key, value in dict(getattr(artifact, "timings", {}) or {}).items():
         timings.setdefault(str(key), float(value))

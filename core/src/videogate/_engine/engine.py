@@ -42,6 +42,7 @@ from collections.abc import (
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from videogate._contract.normalize import Mode
+from videogate._contract.pricing import CostEstimate
 from videogate._contract.provider import CancelOutcome, Provider
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import VideoResult
@@ -66,6 +67,7 @@ __all__ = [
     "agenerate",
     "agenerate_many",
     "default_engine",
+    "estimate",
     "generate",
     "generate_many",
 ]
@@ -87,11 +89,16 @@ class Engine:
         backends registered by plugins apply).
     :param providers: ready provider instances by configured name (skip the factories).
     :param limits: the per-provider slots and pacers (default: in-process, from capabilities).
-    :param poll_policy: poll pacing constants (default from ``config`` intervals).
+    :param poll_policy: poll pacing constants (default from ``config``).
+    :param latency: the store of learned task times (default: a table of the state
+        database at ``config.state_path``); ``None`` learns in memory only.
     :param clock: monotonic seconds, for elapsed times and learned latencies.
     :param cleanup_grace: seconds a job stopped by its deadline (or a cancel) is given to
         see an in-flight submit through and cancel its task at the provider before it ends
         anyway, with cancel outcome ``unknown`` (the cleanup goes on in the background).
+    :param claim_lease: seconds a claim on a cache key lasts unless renewed (the engine
+        renews its claims every third of it); another process adopts a job whose owner's
+        lease expired (at once when the owner is a dead process of this machine).
     """
 
     def __init__(
@@ -107,6 +114,8 @@ class Engine:
         poll_policy: PollPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         cleanup_grace: float = 5.0,
+        latency: Any = DEFAULT,
+        claim_lease: float = 30.0,
     ) -> None:
         self.config = config if config is not None else load_config()
         self._resources = Resources(
@@ -116,6 +125,7 @@ class Engine:
             cache=cache,
             storage=storage,
             providers=providers,
+            latency=latency,
         )
         self._runner = Runner(
             self._resources,
@@ -123,6 +133,7 @@ class Engine:
             poll_policy=poll_policy,
             clock=clock,
             cleanup_grace=cleanup_grace,
+            claim_lease=claim_lease,
         )
         self.scheduler = self._runner.scheduler
         self.counters = self._runner.counters
@@ -192,6 +203,7 @@ class Engine:
         use_cache: bool = True,
         on_progress: ProgressCallback | None = None,
         seed: int | None = None,
+        max_cost: float | None = None,
     ) -> Job:
         """Start a job and return its handle at once (see :meth:`agenerate` for arguments).
 
@@ -210,6 +222,7 @@ class Engine:
                 caller_loop=None if thread.in_loop() else loop,
                 auto_cancel=False,
                 seed=seed,
+                max_cost=max_cost,
             )
         )
         return Job(self._host, run)
@@ -224,6 +237,7 @@ class Engine:
         use_cache: bool = True,
         on_progress: ProgressCallback | None = None,
         seed: int | None = None,
+        max_cost: float | None = None,
     ) -> Job:
         """Blocking :meth:`asubmit`; ``on_progress`` is called on the engine's thread."""
         run = self._loop_thread().run(
@@ -237,6 +251,7 @@ class Engine:
                 caller_loop=None,
                 auto_cancel=False,
                 seed=seed,
+                max_cost=max_cost,
             )
         )
         return Job(self._host, run)
@@ -251,6 +266,7 @@ class Engine:
         use_cache: bool = True,
         on_progress: ProgressCallback | None = None,
         seed: int | None = None,
+        max_cost: float | None = None,
     ) -> VideoResult:
         """Generate one video.
 
@@ -262,7 +278,10 @@ class Engine:
         :param use_cache: look up the cache and join identical jobs in flight.
         :param on_progress: called with each :class:`ProgressEvent` (in the caller's loop).
         :param seed: the seed to send when the request has none (default: a random one).
+        :param max_cost: the most this job may cost, in the budget's currency (default
+            ``[budget] per_run``); checked with the daily caps before anything is sent.
         :raises InvalidRequest, UnsupportedParameter: before any network call.
+        :raises BudgetExceeded: the estimate would exceed a budget; nothing was sent.
         :raises VideogateError: the provider's refusal or failure, :class:`Timeout`, or
             :class:`Cancelled` when the caller's task is cancelled.
         """
@@ -281,6 +300,7 @@ class Engine:
                 caller_loop=caller_loop,
                 auto_cancel=True,
                 seed=seed,
+                max_cost=max_cost,
             )
             return await runner.wait(run)
 
@@ -296,6 +316,7 @@ class Engine:
         use_cache: bool = True,
         on_progress: ProgressCallback | None = None,
         seed: int | None = None,
+        max_cost: float | None = None,
     ) -> VideoResult:
         """Blocking :meth:`agenerate`; works from any thread, even inside a running event
         loop. ``on_progress`` is called on the engine's thread. On ``KeyboardInterrupt`` the
@@ -312,6 +333,7 @@ class Engine:
                 caller_loop=None,
                 auto_cancel=True,
                 seed=seed,
+                max_cost=max_cost,
             )
         )
         try:
@@ -357,6 +379,39 @@ class Engine:
         """Run ``coro`` on the engine's loop; its future (cancelling it cancels ``coro``)."""
         return self._loop_thread().submit(coro)
 
+    # -- cost ------------------------------------------------------------------------------
+
+    async def aestimate(
+        self,
+        request: VideoRequest | Mapping[str, Any],
+        *,
+        provider: str | None = None,
+        mode: Mode | str | None = None,
+        use_cache: bool = True,
+    ) -> CostEstimate:
+        """What generating ``request`` would cost, with its basis; 0 when the cache already
+        holds it or the identical job is in flight (``use_cache=False`` prices a new task).
+
+        :raises InvalidRequest, UnsupportedParameter: as :meth:`agenerate` would.
+        """
+        runner = self._runner
+        return await self._loop_thread().run_async(
+            runner.estimate(request, provider=provider, mode=mode, use_cache=use_cache)
+        )
+
+    def estimate(
+        self,
+        request: VideoRequest | Mapping[str, Any],
+        *,
+        provider: str | None = None,
+        mode: Mode | str | None = None,
+        use_cache: bool = True,
+    ) -> CostEstimate:
+        """Blocking :meth:`aestimate`."""
+        return self._loop_thread().run(
+            self._runner.estimate(request, provider=provider, mode=mode, use_cache=use_cache)
+        )
+
     # -- journaled jobs ----------------------------------------------------------------------
 
     def adopt(self, record: JobRecord) -> Job:
@@ -384,12 +439,18 @@ class Engine:
         """Blocking :meth:`aresume`."""
         return self._loop_thread().run(self.aresume(job_id, timeout=timeout))
 
-    def resume_job(self, job_id: str, *, timeout: float | None = None) -> Job:
+    def resume_job(
+        self, job_id: str, *, timeout: float | None = None, task_id: str | None = None
+    ) -> Job:
         """A :class:`Job` resuming the journaled job ``job_id`` (for progress and cancel).
 
-        :raises InvalidRequest: no such job.
+        :param task_id: for a job whose submit answer was lost (``task_unknown``): the
+            provider task to adopt as its task (one of the candidates ``resume`` listed).
+        :raises InvalidRequest: no such job, or ``task_id`` for a job that has a task.
         """
-        run = self._loop_thread().run(adopt_journaled(self._runner, job_id, timeout))
+        run = self._loop_thread().run(
+            adopt_journaled(self._runner, job_id, timeout, task_id=task_id)
+        )
         return Job(self._host, run)
 
     def jobs(self, *, unfinished: bool = False, limit: int | None = None) -> list[JobRecord]:
@@ -480,6 +541,11 @@ def agenerate_many(
 ) -> AsyncIterator[BatchOutcome]:
     """Async :func:`generate_many` (see :meth:`Engine.amap`)."""
     return default_engine().amap(items, **kwargs)
+
+
+def estimate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> CostEstimate:
+    """Estimate a job's cost with the default engine (see :meth:`Engine.estimate`)."""
+    return default_engine().estimate(request, **kwargs)
 
 
 set_default_host(default_engine)

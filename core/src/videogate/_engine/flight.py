@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from videogate._artifacts.verify import intact
 from videogate._contract.convert import unstructure
 from videogate._contract.errors import VideogateError
 from videogate._contract.events import JobPhase, ProgressEvent
@@ -48,9 +49,11 @@ def join(
 
 
 async def cache_lookup(runner: RunServices, key: str, provider: Provider) -> VideoResult | None:
-    """The cached result under ``key`` whose video is still in storage, marked ``cached``.
+    """The cached result under ``key`` whose video is still in storage, intact, marked
+    ``cached``.
 
-    A failing cache or storage is a miss (logged), never an error.
+    A vanished or damaged video is a miss and its row is dropped (a damaged file is removed
+    too); a failing cache or storage is a miss (logged), never an error.
     """
     cache = runner.resources.cache
     if cache is None:
@@ -62,6 +65,17 @@ async def cache_lookup(runner: RunServices, key: str, provider: Provider) -> Vid
         storage = runner.resources.storage(provider.namespace)
         loop = asyncio.get_running_loop()
         exists = await loop.run_in_executor(runner.workers, storage.exists, entry.object_key)
+        if exists:
+            exists = await loop.run_in_executor(
+                runner.workers, intact, storage, entry.object_key, entry.result.sha256
+            )
+            if not exists:
+                logger.warning(
+                    "cached video %s is damaged; dropped from the cache", entry.object_key
+                )
+                await loop.run_in_executor(runner.workers, storage.delete, entry.object_key)
+        if not exists:
+            await runner.in_db(cache.delete, key)
     except VideogateError as exc:
         logger.warning("cache lookup failed, treated as a miss: %s", exc)
         return None

@@ -12,7 +12,7 @@ import asyncio
 import concurrent.futures
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from videogate._contract.errors import InvalidRequest, Timeout
 from videogate._contract.events import JobPhase, ProgressEvent
@@ -95,6 +95,11 @@ class Job:
     def task_id(self) -> str | None:
         """The provider's task id, once submitted."""
         return None if self._run.ref is None else self._run.ref.task_id
+
+    @property
+    def estimate(self) -> dict[str, Any] | None:
+        """The job's cost estimate (``CostEstimate.to_dict()``), when one was made."""
+        return self._run.record.estimate
 
     @property
     def events(self) -> list[ProgressEvent]:

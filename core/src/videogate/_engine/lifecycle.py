@@ -13,8 +13,10 @@ from videogate._contract.events import JobPhase
 from videogate._contract.provider import CancelOutcome, TaskStatus
 from videogate._contract.result import VideoResult
 from videogate._engine.cancelling import cancel_remote
+from videogate._engine.claiming import acquire
 from videogate._engine.collect import collect
 from videogate._engine.polling import poll_until_done
+from videogate._engine.reconcile import reconcile
 from videogate._engine.run import Run, cancelled_message
 from videogate._engine.runcontext import RunContext
 from videogate._engine.services import RunServices
@@ -150,7 +152,7 @@ def _interrupted(services: RunServices, run: Run) -> bool:
 async def _fail(services: RunServices, run: Run, err: VideogateError) -> None:
     if err.task_id is None and run.ref is not None:
         err.task_id = run.ref.task_id
-    if run.record.state in (JobState.SUBMITTED, JobState.SUBMITTING):
+    if run.record.state in (JobState.SUBMITTED, JobState.SUBMITTING, JobState.TASK_UNKNOWN):
         await services.journal_update(run, error=err.to_dict())
     phase = JobPhase.CANCELLED if isinstance(err, Cancelled) else JobPhase.FAILED
     services.finish(run, None, err, phase)
@@ -160,9 +162,17 @@ async def _lifecycle(services: RunServices, run: Run) -> VideoResult:
     ctx: RunContext = run.context
     try:
         native: Any = None
-        if run.ref is None:
+        if run.ref is None and not run.record.task_may_exist:
             # Pure and local: done before taking a slot, so a freed slot is reused at once.
             native = await ctx.call("prepare", ctx.normalized.request)
+            await services.preflight(run)
+        if run.claim_key is None:
+            # The journal decides who pays: follow the job that owns the key, or adopt it.
+            followed = await acquire(services, run)
+            if followed is not None:
+                return followed
+        if run.ref is None and run.record.task_may_exist:
+            await reconcile(services, run, task_id=run.adopt_task)
         if not run.holding_slot:
             await services.limits.acquire_slot(ctx.name)
             run.holding_slot = True

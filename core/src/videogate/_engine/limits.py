@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
 
 from videogate._contract.capabilities import ServiceLimits
+from videogate._logging import get_logger
 
 __all__ = ["Limits", "LocalLimits", "Pacer", "ProviderLimits", "Slots"]
 
 #: Fraction of a declared rate actually used: calls leave on time here but reach the service
 #: with some jitter, which must not push a burst over its limit.
 RATE_MARGIN = 0.9
+#: Waits for a turn longer than this are logged (``-v``); shorter ones at debug (``-vv``).
+NOTABLE_WAIT = 0.5
+
+logger = get_logger("videogate.engine")
 
 
 class Slots:
@@ -45,6 +51,11 @@ class Slots:
             self.in_use += 1
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        logger.info(
+            "all %s running-task slots in use; waiting locally (%d ahead)",
+            self.capacity,
+            len(self._waiters),
+        )
         self._waiters.append(waiter)
         try:
             await waiter
@@ -94,6 +105,8 @@ class Pacer:
         """Wait for this caller's turn."""
         delay = self.reserve()
         if delay > 0:
+            level = logging.INFO if delay >= NOTABLE_WAIT else logging.DEBUG
+            logger.log(level, "pacing: waiting %.2f s for the service's rate limit", delay)
             await asyncio.sleep(delay)
 
 
@@ -165,6 +178,7 @@ class LocalLimits:
         await self.of(provider).queries.wait()
 
     def back_off(self, provider: str, seconds: float) -> None:
+        logger.info("%s asked for a pause: no calls to it for %.2f s", provider, seconds)
         limits = self.of(provider)
         limits.queries.push_back(seconds)
         limits.submits.push_back(seconds)

@@ -1,27 +1,38 @@
-"""When to ask a provider again: poll sparsely early, densely around the expected finish.
+"""When to ask a provider again: sleep to the low quantile of the task time, then step.
 
-:class:`LatencyModel` learns, per provider/model/duration, an exponentially weighted mean of
-how long tasks take and of how far single tasks stray from it. :class:`PollPolicy` turns that
-into the next interval: a few sparse checks before the expected window (to notice early
-failures), steps of at most ``dense_max`` inside it, then slowly growing steps for tasks that
-overrun. Without any history it falls back to a doubling schedule like the DashScope SDK's.
+:class:`LatencyModel` holds, per request class, the recent task times (seconds from submit
+to the end) and turns them, or a provider's :class:`~videogate.LatencyPrior` when nothing was
+learned yet, into a :class:`Window`: ``low`` (few tasks end before it), ``typical`` and
+``high``. :class:`PollPolicy` turns a window into poll times: the first poll at ``low``, then
+one every ``step`` seconds, where ``step`` is twice the mean detection delay allowed
+(``budget``), trimmed for short tasks; well beyond ``high`` the steps grow slowly. Two polls of
+one task are never closer than the step, and a service's Retry-After only pushes polls later.
+
+With no window at all (no history, no prior) the first poll follows the submit at once and
+the steps double every third poll up to the largest step, like the DashScope SDK's own wait.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import collections
+import statistics
+from collections.abc import Iterable, Sequence
 
 import attrs
 
-__all__ = ["Estimate", "LatencyModel", "PollPolicy"]
+from videogate._contract.capabilities import LatencyPrior
+
+__all__ = ["LatencyModel", "PollPolicy", "Window", "window_of"]
 
 
 @attrs.frozen
-class Estimate:
-    """Expected task time in seconds, and the typical deviation from it."""
+class Window:
+    """Expected task times of a class, in seconds from submit: ``low`` <= ``typical`` <=
+    ``high``; ``samples`` is how many observed tasks it comes from (0: a prior)."""
 
-    mean: float
-    deviation: float
+    low: float
+    typical: float
+    high: float
     samples: int = 0
 
 
@@ -29,98 +40,181 @@ class Estimate:
 class PollPolicy:
     """Poll pacing constants, in seconds (scale them together with :meth:`scaled`).
 
+    :ivar budget: the mean detection delay allowed (time from a task's end to the poll that
+        sees it); the step inside the window is ``2 * budget * margin``.
+    :ivar margin: the share of the budget the step may use (the query's own time uses the
+        rest).
+    :ivar relative: a step is at most this fraction of the typical task time (short tasks).
     :ivar min_interval: never poll one task more often than this.
-    :ivar max_interval: never leave one task unpolled longer than this.
-    :ivar dense_max: largest step near the expected finish: bounds the detection delay.
-    :ivar window: half-width of the dense window, in deviations.
-    :ivar min_spread: smallest deviation assumed, relative to the mean.
-    :ivar sparse_checks: checks before the window, at 1/2**k of its start.
-    :ivar dense_steps: polls across the whole window, at most.
+    :ivar max_interval: the largest step of an overrunning task (never below the step).
+    :ivar low_quantile: the quantile of learned times the first poll aims at.
+    :ivar high_quantile: the quantile beyond which a task is overrunning.
+    :ivar min_samples: learned times needed before quantiles are trusted; fewer give a
+        window of +/-30 % around them.
+    :ivar time_scale: real seconds per service second (below 1 only against an emulator
+        running faster than real time); providers' priors are multiplied by it.
     """
 
-    min_interval: float = 0.5
+    budget: float = 2.5
+    margin: float = 0.9
+    relative: float = 0.15
+    min_interval: float = 0.05
     max_interval: float = 30.0
-    dense_max: float = 3.0
-    window: float = 2.5
-    min_spread: float = 0.05
-    sparse_checks: int = 2
-    dense_steps: int = 8
+    low_quantile: float = 0.05
+    high_quantile: float = 0.95
+    min_samples: int = 5
+    time_scale: float = 1.0
 
     def scaled(self, factor: float) -> PollPolicy:
         """The same policy on a clock running ``1/factor`` times faster (simulations)."""
         return attrs.evolve(
             self,
+            budget=self.budget * factor,
             min_interval=self.min_interval * factor,
             max_interval=self.max_interval * factor,
-            dense_max=self.dense_max * factor,
+            time_scale=self.time_scale * factor,
         )
 
-    def fallback(self, elapsed: float, polls: int) -> float:
-        """The interval with no estimate: doubling every third poll, growing with age."""
-        step = self.min_interval * 2.0 ** (polls // 3)
-        cap = min(self.max_interval, max(self.dense_max, 0.1 * elapsed))
-        return max(self.min_interval, min(step, cap))
+    @property
+    def max_step(self) -> float:
+        """The step inside the window for tasks long enough to use the whole budget."""
+        return max(self.min_interval, 2.0 * self.budget * self.margin)
 
-    def next_interval(self, elapsed: float, polls: int, estimate: Estimate | None) -> float:
-        """Seconds from now to the next poll of a task submitted ``elapsed`` seconds ago;
-        always within ``min_interval..max_interval``."""
-        interval = self._unbounded_interval(elapsed, polls, estimate)
-        return max(self.min_interval, min(self.max_interval, interval))
+    def step(self, window: Window | None) -> float:
+        """Seconds between two polls of a task inside ``window``."""
+        if window is None:
+            return self.min_interval
+        return max(self.min_interval, min(self.max_step, self.relative * window.typical))
 
-    def _unbounded_interval(self, elapsed: float, polls: int, estimate: Estimate | None) -> float:
-        if estimate is None or estimate.mean <= 0:
-            return self.fallback(elapsed, polls)
-        mean = estimate.mean
-        spread = max(estimate.deviation, self.min_spread * mean)
-        start = max(0.0, mean - self.window * spread)
-        end = mean + self.window * spread
-        step = min(max((end - start) / self.dense_steps, self.min_interval), self.dense_max)
-        if elapsed < start - self.min_interval:
-            checks = [start / 2.0**k for k in range(self.sparse_checks, -1, -1)]
-            target = next(t for t in checks if t > elapsed + self.min_interval / 2)
-            return max(self.min_interval, target - elapsed)
-        if elapsed <= end:
+    def interval(self, window: Window | None, elapsed: float, polls: int) -> float:
+        """Seconds from the last poll to the next one (never below :meth:`step`), for a task
+        submitted ``elapsed`` seconds ago and polled ``polls`` times."""
+        step = self.step(window)
+        if window is None:
+            # Like the SDK: 1, 1, 1, 2, 2, 2, 4, ... (budget 2.5 s), up to the largest step.
+            base = 0.4 * self.budget * 2.0 ** min(30, max(0, polls - 1) // 3)
+            return max(self.min_interval, min(self.max_step, base))
+        patience = window.high + (window.high - window.low)  # the tail seen so far, again
+        if elapsed <= patience:
             return step
-        # Overrunning: back off gently, so a stuck task is not hammered.
-        overrun = (elapsed - end) / max(step, 1e-9)
-        growth: float = 1.2 ** min(overrun / 4, 64.0)  # 1.2**64 > any max_interval / step
-        return max(self.min_interval, min(self.max_interval, step * growth))
+        overrun = (elapsed - patience) / (4.0 * step)
+        growth: float = 1.2 ** min(overrun, 64.0)  # 1.2**64 exceeds any max_interval / step
+        return max(step, min(self.max_interval, step * growth))
 
-    def eta(self, elapsed: float, estimate: Estimate | None) -> float | None:
-        """Estimated seconds until the task ends, when there is an estimate."""
-        if estimate is None:
+    def next_delay(
+        self,
+        window: Window | None,
+        *,
+        elapsed: float,
+        polls: int,
+        since_last: float | None,
+        retry_after: float | None = None,
+    ) -> float:
+        """Seconds from now until the next poll of a task submitted ``elapsed`` seconds ago,
+        polled ``polls`` times, the last ``since_last`` seconds ago (``None``: never)."""
+        first = 0.0 if window is None else window.low
+        delay = max(0.0, first - elapsed)
+        if since_last is not None:
+            delay = max(delay, self.interval(window, elapsed, polls) - since_last)
+        return max(delay, retry_after or 0.0)
+
+    def eta(self, window: Window | None, elapsed: float) -> float | None:
+        """Expected seconds until the task ends, when there is a window."""
+        if window is None:
             return None
-        return max(0.0, estimate.mean - elapsed)
+        if elapsed < window.typical:
+            return window.typical - elapsed
+        if elapsed < window.high:
+            return (window.high - elapsed) / 2.0
+        return self.step(window)
+
+    def progress(self, window: Window | None, elapsed: float) -> float | None:
+        """A 0..0.95 progress guess from the expected end, when there is a window."""
+        eta = self.eta(window, elapsed)
+        if eta is None or elapsed + eta <= 0:
+            return None
+        return min(0.95, elapsed / (elapsed + eta))
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    position = q * (len(ordered) - 1)
+    below = int(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def window_of(
+    samples: Sequence[float], prior: LatencyPrior | None, policy: PollPolicy
+) -> Window | None:
+    """The window of a class from its learned ``samples``, else from ``prior``.
+
+    Learned times are midpoints between the last quiet poll and the terminal one, so they
+    are uncertain by half a step: the window is widened by that much.
+    """
+    if not samples:
+        if prior is None:
+            return None
+        scale = policy.time_scale
+        return Window(prior.low * scale, prior.typical * scale, prior.high * scale, 0)
+    ordered = sorted(samples)
+    typical = statistics.median(ordered)
+    if len(ordered) < policy.min_samples:
+        low, high = 0.7 * ordered[0], 1.3 * ordered[-1]
+    else:
+        half = policy.step(Window(typical, typical, typical)) / 2.0
+        low_q = _quantile(ordered, policy.low_quantile)
+        high_q = _quantile(ordered, policy.high_quantile)
+        # A few dozen samples understate the tails: extend them by half the spread between
+        # each tail quantile and its quartile.
+        low = low_q - (_quantile(ordered, 0.25) - low_q) / 2.0 - half
+        high = high_q + (high_q - _quantile(ordered, 0.75)) / 2.0 + half
+    low = max(0.0, min(low, typical))
+    return Window(low, typical, max(high, typical), len(ordered))
 
 
 class LatencyModel:
-    """Exponentially weighted task times, by key (provider, model, duration)."""
+    """Recent task times by class key, and the providers' priors, in this process.
 
-    def __init__(self, alpha: float = 0.3) -> None:
-        self.alpha = alpha
-        self._estimates: dict[Hashable, Estimate] = {}
-        self._priors: dict[Hashable, Estimate] = {}
+    A class is loaded once (:meth:`load`, from the state layer's latency store) and then
+    kept up to date by :meth:`observe`; memory is bounded by ``keep`` samples per class.
+    """
 
-    def set_prior(self, key: Hashable, typical: float) -> None:
-        """A starting guess (a provider's declared typical latency) used until data comes."""
-        self._priors[key] = Estimate(typical, typical / 2, 0)
+    def __init__(self, keep: int = 64) -> None:
+        self.keep = keep
+        self._samples: dict[str, collections.deque[float]] = {}
+        self._priors: dict[str, LatencyPrior] = {}
 
-    def estimate(self, key: Hashable, prior_key: Hashable | None = None) -> Estimate | None:
-        """What is known for ``key`` (else the prior under ``prior_key``), or ``None``."""
-        found = self._estimates.get(key)
-        if found is None and prior_key is not None:
-            found = self._priors.get(prior_key)
-        return found
+    def known(self, key: str) -> bool:
+        """Whether ``key`` was loaded or observed in this process."""
+        return key in self._samples
 
-    def observe(self, key: Hashable, seconds: float) -> None:
-        """Learn from one finished task that took ``seconds``."""
-        if seconds <= 0:
+    def load(self, key: str, samples: Iterable[float]) -> None:
+        """Samples from the store, newest first (kept only if ``key`` is not known yet)."""
+        if key not in self._samples:
+            newest_first = [float(s) for s in samples if s >= 0][: self.keep]
+            self._samples[key] = collections.deque(reversed(newest_first), maxlen=self.keep)
+
+    def set_prior(self, provider: str, prior: LatencyPrior | None) -> None:
+        """The prior of a provider (its declared task times)."""
+        if prior is None:
+            self._priors.pop(provider, None)
+        else:
+            self._priors[provider] = prior
+
+    def prior(self, provider: str) -> LatencyPrior | None:
+        """The prior set for ``provider``, if any."""
+        return self._priors.get(provider)
+
+    def samples(self, key: str) -> list[float]:
+        """The learned times of ``key``, oldest first."""
+        return list(self._samples.get(key, ()))
+
+    def observe(self, key: str, seconds: float) -> None:
+        """Learn from one finished task of class ``key`` that took ``seconds``."""
+        if seconds < 0:
             return
-        old = self._estimates.get(key)
-        if old is None:
-            self._estimates[key] = Estimate(seconds, 0.0, 1)
-            return
-        error = seconds - old.mean
-        mean = old.mean + self.alpha * error
-        deviation = (1 - self.alpha) * old.deviation + self.alpha * abs(error)
-        self._estimates[key] = Estimate(mean, deviation, old.samples + 1)
+        self._samples.setdefault(key, collections.deque(maxlen=self.keep)).append(seconds)
+
+    def window(self, key: str, provider: str, policy: PollPolicy) -> Window | None:
+        """The window of ``key`` (learned), else of ``provider``'s prior, else ``None``."""
+        return window_of(self.samples(key), self._priors.get(provider), policy)

@@ -1,98 +1,174 @@
-"""Polling a submitted task on the shared scheduler until it ends, reporting progress."""
+"""Polling a submitted task on the shared scheduler until it ends, reporting progress and
+teaching the latency model (and its store) how long the task took."""
 
 from __future__ import annotations
 
-import logging
+import asyncio
 from typing import TYPE_CHECKING
 
-from videogate._contract.errors import MalformedResponse, RateLimited, TaskExpired
+from videogate._contract.capabilities import Capabilities, LatencyPrior
+from videogate._contract.errors import MalformedResponse, RateLimited, TaskExpired, VideogateError
 from videogate._contract.events import JobPhase
 from videogate._contract.provider import TaskState, TaskStatus
-from videogate._engine.retry import is_safe_to_retry, retry_call
+from videogate._engine.pacing import Window
+from videogate._engine.retry import is_safe_to_retry
 from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
+from videogate._logging import get_logger
 from videogate._state.journal import JobState
 
 if TYPE_CHECKING:
     from videogate._engine.services import RunServices
 
-__all__ = ["poll_until_done"]
+__all__ = ["poll_until_done", "prior_of"]
 
-logger = logging.getLogger("videogate.engine")
+logger = get_logger("videogate.engine")
 
 
 async def poll_until_done(runner: RunServices, run: Run) -> TaskState:
     """Poll the task of ``run`` until its state is terminal, and return that state.
 
-    Intervals come from the scheduler's learned latency; a successful task teaches it.
-    Failed polls are retried when safe; none of this ever submits again.
+    Poll times come from the task times learned for the run's class (loaded from the latency
+    store once per process), else from the provider's prior; a task that ends teaches them.
+    A failed poll is repeated when safe, never sooner than the step; none of this ever
+    submits again.
 
     :raises TaskExpired: the provider no longer knows the task (journaled as failed).
     """
     ctx: RunContext = run.context
     scheduler = runner.scheduler
-    caps = ctx.provider.capabilities
-    if caps.typical_latency and scheduler.estimate(ctx.name) is None:
-        scheduler.model.set_prior(ctx.name, caps.typical_latency)
+    policy = scheduler.policy
+    key = ctx.stats_key
+    await _warm(runner, ctx)
     submitted = run.marks.setdefault("submitted", runner.clock())
-    last_quiet = submitted
+    last_quiet: float | None = None
     polls = 0
+    failures = 0
     retry_after: float | None = None
-
-    def on_retry(exc: BaseException, delay: float) -> None:
-        logger.info("job %s: poll failed (%s); retrying in %.2f s", run.job_id, exc, delay)
+    retry = runner.config.retry
 
     while True:
-        delay = scheduler.interval(
-            ctx.stats_key,
-            elapsed=runner.clock() - submitted,
-            polls=polls,
-            retry_after=retry_after,
-            prior_key=ctx.name,
-        )
-        await scheduler.sleep(delay)
-        try:
-            state = await retry_call(
-                lambda: _poll_once(runner, run),
-                config=runner.config.retry,
-                retry_if=is_safe_to_retry,
-                on_retry=on_retry,
+        window = scheduler.window(key, ctx.name)
+        now = runner.clock()
+        last = run.marks.get("last_poll")
+        await scheduler.sleep(
+            policy.next_delay(
+                window,
+                elapsed=now - submitted,
+                polls=polls,
+                since_last=None if last is None or polls == 0 else now - last,
+                retry_after=retry_after,
             )
+        )
+        try:
+            state = await _poll_once(runner, run)
         except TaskExpired as err:
             await runner.journal_end(run, JobState.FAILED, error=err.to_dict())
             raise
+        except VideogateError as exc:
+            failures += 1
+            if not is_safe_to_retry(exc) or failures >= max(1, retry.attempts):
+                raise
+            backoff = min(retry.max_backoff, retry.initial_backoff * 2.0 ** (failures - 1))
+            retry_after = max(backoff, exc.retry_after or 0.0)
+            logger.info("job %s: poll failed (%s); retrying in %.2f s", run.job_id, exc, backoff)
+            continue
+        failures = 0
         polls += 1
-        now = runner.clock()
+        sent = run.marks["last_poll"]
         if state.status.terminal:
             run.terminal = state
-            run.marks["terminal"] = now
+            run.marks["terminal"] = runner.clock()
             run.marks.setdefault("running", run.marks.get("first_poll", submitted))
-            if state.status is TaskStatus.SUCCEEDED and not run.marks.get("resumed"):
-                scheduler.model.observe(ctx.stats_key, (last_quiet + now) / 2 - submitted)
+            if not run.marks.get("resumed"):
+                _learn(runner, ctx, submitted, last_quiet, sent, window)
             return state
-        last_quiet = now
+        last_quiet = sent
         retry_after = state.retry_after
-        estimate = scheduler.estimate(ctx.stats_key, ctx.name)
-        elapsed = now - submitted
-        eta = scheduler.policy.eta(elapsed, estimate)
-        progress = state.progress
-        if progress is None and estimate is not None and estimate.mean > 0:
-            progress = min(0.95, elapsed / estimate.mean)
+        elapsed = runner.clock() - submitted
+        eta = policy.eta(window, elapsed)
         if state.status is TaskStatus.QUEUED:
             runner.emit(run, JobPhase.QUEUED, remote=state.remote_queued, eta=eta)
         else:
-            run.marks.setdefault("running", now)
+            run.marks.setdefault("running", runner.clock())
+            progress = state.progress
+            if progress is None:
+                progress = policy.progress(window, elapsed)
             runner.emit(run, JobPhase.RUNNING, progress=progress, eta=eta)
+
+
+async def _warm(runner: RunServices, ctx: RunContext) -> None:
+    """Load the class's learned times (once per process) and the provider's prior."""
+    model = runner.scheduler.model
+    key = ctx.stats_key
+    if model.prior(ctx.name) is None:
+        model.set_prior(ctx.name, prior_of(ctx.provider.capabilities))
+    if model.known(key):
+        return
+    store = runner.resources.latency
+    try:
+        samples = await runner.in_db(store.recent, key) if store is not None else []
+    except VideogateError as exc:
+        logger.warning("task times of %s could not be read: %s", key, exc)
+        samples = []
+    model.load(key, samples)
+
+
+def prior_of(caps: Capabilities) -> LatencyPrior | None:
+    """The provider's declared task times (``latency``, else one built around
+    ``typical_latency``), or ``None``."""
+    if caps.latency is not None:
+        return caps.latency
+    if caps.typical_latency:
+        typical = caps.typical_latency
+        return LatencyPrior(low=typical / 4.0, typical=typical, high=typical * 2.0)
+    return None
+
+
+def _learn(
+    runner: RunServices,
+    ctx: RunContext,
+    submitted: float,
+    last_quiet: float | None,
+    terminal: float,
+    window: Window | None,
+) -> None:
+    """Record when the task ended: between the last quiet poll and the terminal one (with
+    no quiet poll, within a step before the terminal one)."""
+    if last_quiet is None:
+        step = runner.scheduler.policy.step(window)
+        last_quiet = max(submitted, terminal - step)
+    seconds = max(0.0, (last_quiet + terminal) / 2.0 - submitted)
+    key = ctx.stats_key
+    runner.scheduler.model.observe(key, seconds)
+    store = runner.resources.latency
+    if store is None:
+        return
+    future = asyncio.ensure_future(runner.in_db(store.add, key, seconds))
+    future.add_done_callback(_log_failure)
+
+
+def _log_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("a task time could not be recorded: %s", future.exception())
 
 
 async def _poll_once(runner: RunServices, run: Run) -> TaskState:
     ctx: RunContext = run.context
     await runner.limits.query_turn(ctx.name)
+    run.marks["last_poll"] = runner.clock()
     run.polls += 1
     runner.counters["polls"] += 1
+    started = runner.clock()
     try:
         state = await ctx.call("poll", run.ref)
     except RateLimited as exc:
+        logger.info(
+            "job %s: poll throttled by %s; pausing its calls %.2f s (Retry-After)",
+            run.job_id,
+            ctx.name,
+            exc.retry_after or 1.0,
+        )
         runner.limits.back_off(ctx.name, exc.retry_after or 1.0)
         raise
     if not isinstance(state, TaskState):
@@ -100,4 +176,12 @@ async def _poll_once(runner: RunServices, run: Run) -> TaskState:
             f"{ctx.name}: poll returned {type(state).__name__}, not a TaskState",
             provider=ctx.name,
         )
+    logger.debug(
+        "job %s: poll %d of task %s: %s (%.3f s)",
+        run.job_id,
+        run.polls,
+        run.ref.task_id if run.ref else "-",
+        state.status,
+        runner.clock() - started,
+    )
     return state

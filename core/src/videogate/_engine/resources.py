@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -11,10 +12,12 @@ from videogate._contract.capabilities import ServiceLimits
 from videogate._contract.errors import ConfigError, VideogateError
 from videogate._contract.provider import Provider
 from videogate._engine.observers import Observers
+from videogate._plugins.choice import default_provider_name, option_error, unknown_provider
 from videogate._plugins.config import Config
 from videogate._plugins.registry import Registry, load_registry
 from videogate._state.backend import StateBackend, open_state
 from videogate._state.journal import Journal
+from videogate._state.latency import LatencyStore, MemoryLatencyStore
 
 __all__ = ["DEFAULT", "Resources"]
 
@@ -24,6 +27,8 @@ class _Default:
 
 
 DEFAULT: Any = _Default()
+
+logger = logging.getLogger("videogate.engine")
 
 
 class Resources:
@@ -41,8 +46,10 @@ class Resources:
         cache: Any,
         storage: Any,
         providers: Mapping[str, Provider] | None,
+        latency: Any = DEFAULT,
     ) -> None:
         self.config = config
+        self._latency = latency
         self._registry = registry
         self._journal = journal
         self._cache = cache
@@ -78,6 +85,20 @@ class Resources:
             return self._journal
 
     @property
+    def latency(self) -> LatencyStore | None:
+        """The store of learned task times (opened on first use: a table of the state
+        database; in memory only when that cannot be opened); ``None`` when disabled."""
+        with self._lock:
+            if isinstance(self._latency, _Default):
+                try:
+                    self._latency = self.state.latency()
+                except VideogateError as exc:
+                    logger.warning("task times are kept in memory only: %s", exc)
+                    self._latency = MemoryLatencyStore()
+            store: LatencyStore | None = self._latency
+            return store
+
+    @property
     def cache(self) -> Any:
         """The result cache, or ``None`` when disabled."""
         with self._lock:
@@ -110,24 +131,27 @@ class Resources:
         :raises UnknownProvider: no such provider is installed.
         :raises ConfigError: its options are wrong (the message names them).
         """
-        name = name or self.config.default_provider
         with self._lock:
+            name = name or self.default_name()
             found = self._providers.get(name)
             if found is not None:
                 return found
             entry = self.config.provider_entry(name)
-            spec = self.registry.get(entry.plugin)
+            registry = self.registry
+            if entry.plugin not in registry.providers and all(
+                b.name != entry.plugin for b in registry.broken
+            ):
+                raise unknown_provider(name, self.config, registry)
+            spec = registry.get(entry.plugin)
+            factory = spec.load_factory()
             try:
-                created = spec.load_factory()(**entry.options)
+                created = factory(**entry.options)
+            except ConfigError as exc:
+                raise option_error(entry, factory, exc) from None
             except VideogateError:
                 raise
             except Exception as exc:
-                raise ConfigError(
-                    f"provider {name!r} (plugin {entry.plugin!r}) could not be created: "
-                    f"{type(exc).__name__}: {exc}",
-                    provider=name,
-                    path=self.config.source,
-                ) from None
+                raise option_error(entry, factory, exc) from None
             if not isinstance(created, Provider):
                 raise ConfigError(
                     f"plugin {entry.plugin!r} produced {type(created).__name__}, not a Provider"
@@ -135,6 +159,12 @@ class Resources:
             self._providers[name] = created
             self._owned_providers.add(name)
             return created
+
+    def default_name(self) -> str:
+        """The provider used when none is named (see :func:`default_provider_name`)."""
+        if self.config.default_provider in self._providers:
+            return self.config.default_provider
+        return default_provider_name(self.config, self.registry)
 
     def limits_of(self, name: str) -> ServiceLimits:
         """The account limits the provider ``name`` declares."""
@@ -164,6 +194,10 @@ class Resources:
         if self._journal is not None:
             with contextlib.suppress(Exception):
                 self._journal.close()
+        latency = self._latency
+        if latency is not None and not isinstance(latency, _Default):
+            with contextlib.suppress(Exception):
+                latency.close()
         cache = self._cache
         if cache is not None and not isinstance(cache, _Default):
             closer = getattr(cache, "close", None)

@@ -27,7 +27,9 @@ T = TypeVar("T")
 
 #: Explicit answers after which the service has certainly not created a task.
 _NOT_CREATED_STATUSES = frozenset({429, 500, 503})
-_REFUSED_CODES = frozenset({"ConnectionRefused", "ECONNREFUSED"})
+#: Error codes saying the billable request was never sent: a refused connection, or a
+#: failure in a step before it (adapters mark those ``NotSent``).
+_REFUSED_CODES = frozenset({"ConnectionRefused", "ECONNREFUSED", "NotSent"})
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -47,7 +49,8 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 def provably_not_created(error: VideogateError) -> bool:
     """Whether a failed submit certainly created nothing: a 429 or an explicit 500/503
-    answer, or a refused connection anywhere in the cause chain."""
+    answer, a refused connection anywhere in the cause chain, or an error code saying the
+    request was never sent (``NotSent``)."""
     if isinstance(error, RateLimited) and error.http_status in (None, 429):
         return True
     if error.http_status in _NOT_CREATED_STATUSES:

@@ -46,6 +46,10 @@ class Run:
     submits: int = 0
     polls: int = 0
     marks: dict[str, float] = attrs.field(factory=dict)
+    #: The cache key this run holds a claim on (it renews the lease and releases it).
+    claim_key: str | None = None
+    #: The task id a user chose for a job whose submit answer was lost (``resume --task``).
+    adopt_task: str | None = None
     lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     @property

@@ -34,9 +34,12 @@ class RunContext:
     workers: Executor = attrs.field(eq=False, repr=False)
 
     @property
-    def stats_key(self) -> tuple[str, str, float]:
-        """The key under which latencies of runs like this one are learned."""
-        return (self.name, self.model, round(self.normalized.request.duration, 1))
+    def stats_key(self) -> str:
+        """The class under which task times of runs like this one are learned: provider,
+        model, resolution and duration (``wan/wan2.6-i2v-flash/1280x720/5s``)."""
+        request = self.normalized.request
+        shape = f"{request.size.width}x{request.size.height}"
+        return f"{self.name}/{self.model}/{shape}/{round(request.duration, 1):g}s"
 
     async def call(self, method: str, *args: Any) -> Any:
         """One adapter call: its async variant if defined, else on the worker pool. Anything

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -14,18 +15,23 @@ from typing import Any, TypeVar
 
 import attrs
 
+from videogate._contract.capabilities import ServiceLimits
 from videogate._contract.convert import structure, unstructure
 from videogate._contract.errors import (
+    Cancelled,
     InvalidRequest,
     StorageError,
+    Timeout,
     VideogateError,
 )
 from videogate._contract.events import JobPhase, ProgressEvent
 from videogate._contract.normalize import Mode, Normalized, normalize
+from videogate._contract.pricing import CostEstimate
 from videogate._contract.provider import CancelOutcome, Provider
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import VideoResult
-from videogate._engine.adoption import adopt_unfinished
+from videogate._engine.budget import check_budget, estimate_for
+from videogate._engine.claiming import release
 from videogate._engine.flight import cache_lookup, cached_run, join
 from videogate._engine.ids import new_job_id
 from videogate._engine.lifecycle import ensure_ended, execute
@@ -37,6 +43,7 @@ from videogate._engine.runcontext import RunContext
 from videogate._engine.scheduler import PollScheduler
 from videogate._engine.services import ProgressCallback
 from videogate._state.cachekey import cache_key
+from videogate._state.claims import new_owner
 from videogate._state.journal import JobRecord, JobState
 
 __all__ = ["ProgressCallback", "Runner"]
@@ -58,17 +65,22 @@ class Runner:
         poll_policy: PollPolicy | None,
         clock: Callable[[], float],
         cleanup_grace: float = 5.0,
+        claim_lease: float = 30.0,
     ) -> None:
         config = resources.config
         self.resources = resources
         self.config = config
         self.clock = clock
-        self.limits: Limits = limits or _default_limits(resources, clock)
+        scale = config.poll_time_scale
+        limits_of = functools.partial(_scaled_limits, resources.limits_of, scale)
+        self.limits: Limits = limits or _default_limits(resources, limits_of, clock)
         self.scheduler = PollScheduler(
             poll_policy
             or PollPolicy(
-                min_interval=config.poll_interval_min, max_interval=config.poll_interval_max
-            )
+                budget=config.poll_budget,
+                min_interval=config.poll_interval_min,
+                max_interval=config.poll_interval_max,
+            ).scaled(scale)
         )
         self.workers = ThreadPoolExecutor(
             max(1, config.workers), thread_name_prefix="videogate-worker"
@@ -84,6 +96,11 @@ class Runner:
         #: Cleanups that outlived their run's grace (kept referenced until they end).
         self.background: set[asyncio.Task[Any]] = set()
         self.counters: dict[str, int] = {"submits": 0, "polls": 0, "cancels": 0, "cache_hits": 0}
+        #: Who this engine is in the journal's claims, and how long its leases last.
+        self.owner = new_owner()
+        self.claim_lease = claim_lease
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._preflights: dict[str, asyncio.Future[None]] = {}
 
     # -- shared helpers --------------------------------------------------------------------
 
@@ -91,6 +108,44 @@ class Runner:
         """``fn(*args, **kwargs)`` on the single database thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db, functools.partial(fn, *args, **kwargs))
+
+    def in_db_nowait(self, fn: Callable[[], Any]) -> None:
+        """``fn()`` queued on the database thread, not awaited (it ends before the engine
+        closes)."""
+        with contextlib.suppress(RuntimeError):
+            self._db.submit(fn)
+
+    def heartbeat(self) -> None:
+        """Keep renewing the leases this engine holds (started once, on the first claim)."""
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.get_running_loop().create_task(self._renew_leases())
+
+    async def _renew_leases(self) -> None:
+        journal = self.resources.journal
+        while not self.closing:
+            await asyncio.sleep(self.claim_lease / 3)
+            try:
+                held = await self.in_db(journal.renew, self.owner, lease=self.claim_lease)
+            except StorageError as exc:
+                logger.warning("renewing claims failed (retried): %s", exc)
+                continue
+            if held == 0 and not any(r.claim_key for r in self.runs.values()):
+                return
+
+    async def preflight(self, run: Run) -> None:
+        """What can fail before a paid submit, checked before it (once per storage): the
+        storage opens (protocol installed, credentials found) and is writable, the record
+        encodes."""
+        from videogate._engine.preflight import check_record, check_storage
+
+        check_record(run.record)
+        namespace = run.context.provider.namespace
+        checked = self._preflights.get(namespace)
+        if checked is None or (checked.done() and checked.exception() is not None):
+            loop = asyncio.get_running_loop()
+            checked = loop.run_in_executor(self.workers, check_storage, self.resources, namespace)
+            self._preflights[namespace] = checked
+        await asyncio.shield(checked)
 
     async def journal_update(self, run: Run, **changes: Any) -> None:
         """Update the journal row; a failing journal is logged, never fatal to the job."""
@@ -169,6 +224,9 @@ class Runner:
             eta=0.0,
             message=None if error is None else str(error),
         )
+        # Released: its handles keep what they need, and the journal keeps its record.
+        if self.runs.get(run.job_id) is run:
+            del self.runs[run.job_id]
         if error is not None:
             run.future.set_exception(error)
             # Nobody may be waiting (a fire-and-forget submit): mark it retrieved.
@@ -179,6 +237,10 @@ class Runner:
         key = run.record.cache_key
         if key is not None and self.inflight.get(key) is run:
             del self.inflight[key]
+        gave_up = isinstance(error, Timeout) or (
+            isinstance(error, Cancelled) and run.cancel_requested
+        )
+        release(self, run, gave_up=gave_up)
         self.resources.observers.finished(run.job_id, run.provider, result, error)
         logger.debug("job %s ended %s after %.3f s", run.job_id, phase, total)
 
@@ -196,13 +258,17 @@ class Runner:
         caller_loop: asyncio.AbstractEventLoop | None,
         auto_cancel: bool,
         seed: int | None,
+        max_cost: float | None = None,
     ) -> Run:
         """Validate ``request`` and start its run, or join the identical one in flight, or
-        answer from the cache (see :meth:`Engine.agenerate` for the arguments)."""
+        answer from the cache (see :meth:`Engine.agenerate` for the arguments). A new run is
+        priced and refused (:class:`BudgetExceeded`) before anything is sent when its
+        estimate would exceed a budget; joined and cached runs cost nothing."""
         if self.closing:
             raise RuntimeError("this videogate Engine is closing")
+        check_timeout(timeout)
         req = _coerce(request)
-        name = provider or self.config.default_provider
+        name = provider or self.resources.default_name()
         prov = self.resources.provider(name)
         plugin = self.resources.plugin_of(name, prov)
         chosen = Mode.parse(mode if mode is not None else self.config.mode)
@@ -210,10 +276,11 @@ class Runner:
         key = cache_key(normalized.original, provider=name, model=prov.model, mode=str(chosen))
         listener = None if on_progress is None else listener_in_loop(on_progress, caller_loop)
         ctx = self.context(name, plugin, prov, normalized, chosen, prov.model)
+        # Without the cache an identical job in flight is still joined: it is never paid twice.
+        joined = join(self, key, listener, auto_cancel)
+        if joined is not None:
+            return joined
         if use_cache:
-            joined = join(self, key, listener, auto_cancel)
-            if joined is not None:
-                return joined
             hit = await cache_lookup(self, key, prov)
             if hit is not None:
                 return cached_run(self, ctx, hit, listener)
@@ -221,14 +288,8 @@ class Runner:
             joined = join(self, key, listener, auto_cancel)
             if joined is not None:
                 return joined
-            # A task of this request already paid for by a stopped process (or another
-            # machine) is adopted, never submitted again.
-            adopted = await adopt_unfinished(self, key, timeout, listener)
-            if adopted is not None:
-                return adopted
-            joined = join(self, key, listener, auto_cancel)
-            if joined is not None:
-                return joined
+        estimate = estimate_for(self.resources, name, plugin, prov, normalized.request)
+        await check_budget(self, estimate, max_cost)
         record = JobRecord(
             job_id=new_job_id(),
             provider=name,
@@ -240,12 +301,35 @@ class Runner:
             warnings=[unstructure(w) for w in normalized.warnings],
             cache_key=key,
             owner_pid=os.getpid(),
+            estimate=estimate.to_dict(),
         )
         run = self.new_run(ctx, record, timeout=timeout, auto_cancel=auto_cancel, listener=listener)
-        if use_cache:
-            self.inflight[key] = run
+        self.inflight[key] = run
         self.launch(run, remote=False, message="waiting for a provider slot")
         return run
+
+    async def estimate(
+        self,
+        request: VideoRequest | Mapping[str, Any],
+        *,
+        provider: str | None,
+        mode: Mode | str | None,
+        use_cache: bool,
+    ) -> CostEstimate:
+        """What ``request`` would cost now: 0 when cached or in flight, else its price."""
+        req = _coerce(request)
+        name = provider or self.resources.default_name()
+        prov = self.resources.provider(name)
+        plugin = self.resources.plugin_of(name, prov)
+        chosen = Mode.parse(mode if mode is not None else self.config.mode)
+        normalized = normalize(req, prov.capabilities, chosen, provider=plugin)
+        estimate = estimate_for(self.resources, name, plugin, prov, normalized.request)
+        if use_cache:
+            key = cache_key(normalized.original, provider=name, model=prov.model, mode=str(chosen))
+            running = self.inflight.get(key)
+            if (running is not None and not running.done) or await cache_lookup(self, key, prov):
+                return estimate.free()
+        return estimate
 
     def new_run(
         self,
@@ -312,6 +396,8 @@ class Runner:
     async def shutdown(self) -> None:
         """Interrupt every unfinished run (they stay journaled) and stop the scheduler."""
         self.closing = True
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         pending = [r.task for r in self.runs.values() if r.task is not None and not r.done]
         pending.extend(self.background)
         for task in pending:
@@ -327,7 +413,11 @@ class Runner:
         self._db.shutdown(wait=True)
 
 
-def _default_limits(resources: Resources, clock: Callable[[], float]) -> Limits:
+def _default_limits(
+    resources: Resources,
+    limits_of: Callable[[str], ServiceLimits],
+    clock: Callable[[], float],
+) -> Limits:
     """Shared limits when the state backend keeps them (PostgreSQL), else in-process ones."""
     from videogate._state.backend import state_kind
 
@@ -336,8 +426,41 @@ def _default_limits(resources: Resources, clock: Callable[[], float]) -> Limits:
 
         store = resources.state.limit_store()
         if store is not None:
-            return SharedLimits(store, resources.limits_of)
-    return LocalLimits(resources.limits_of, clock=clock)
+            return SharedLimits(store, limits_of)
+    return LocalLimits(limits_of, clock=clock)
+
+
+def _scaled_limits(
+    limits_of: Callable[[str], ServiceLimits], scale: float, name: str
+) -> ServiceLimits:
+    """The declared limits of ``name``, with rates on a clock ``1/scale`` times faster."""
+    limits = limits_of(name)
+    if scale == 1.0:
+        return limits
+    return attrs.evolve(
+        limits,
+        submits_per_second=None
+        if limits.submits_per_second is None
+        else limits.submits_per_second / scale,
+        queries_per_second=None
+        if limits.queries_per_second is None
+        else limits.queries_per_second / scale,
+    )
+
+
+def check_timeout(timeout: float | None) -> None:
+    """A deadline must be a finite number of seconds > 0.
+
+    :raises InvalidRequest: zero, negative, NaN or infinite.
+    """
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise InvalidRequest("timeout: must be a number of seconds", field="timeout")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise InvalidRequest(
+            f"timeout: must be a finite number of seconds > 0, got {timeout!r}", field="timeout"
+        )
 
 
 def _coerce(request: VideoRequest | Mapping[str, Any]) -> VideoRequest:

@@ -2,7 +2,7 @@
 
 Jobs do not sleep on threads, nor arm a timer each: they put a future on one heap, and a
 single loop callback, armed for the earliest due time, resolves whatever is due. The pacing
-(how long to wait) comes from :class:`~videogate._engine.pacing.PollPolicy` and the learned
+(how long to wait) comes from :class:`~videogate._engine.pacing.PollPolicy` over the learned
 :class:`~videogate._engine.pacing.LatencyModel`; the query-rate cap is applied by the engine's
 limits right after the wake-up.
 """
@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Hashable
 
-from videogate._engine.pacing import Estimate, LatencyModel, PollPolicy
+from videogate._engine.pacing import LatencyModel, PollPolicy, Window
 
 __all__ = ["PollScheduler"]
 
@@ -38,25 +37,14 @@ class PollScheduler:
         """Jobs currently waiting for their next poll."""
         return sum(1 for _, _, f in self._heap if not f.done())
 
-    def estimate(self, key: Hashable, prior_key: Hashable | None = None) -> Estimate | None:
-        """The learned (or prior) task time for ``key``."""
-        return self.model.estimate(key, prior_key)
-
-    def interval(
-        self,
-        key: Hashable,
-        *,
-        elapsed: float,
-        polls: int,
-        retry_after: float | None = None,
-        prior_key: Hashable | None = None,
-    ) -> float:
-        """Seconds until the next poll of a task, honoring a service's Retry-After."""
-        delay = self.policy.next_interval(elapsed, polls, self.estimate(key, prior_key))
-        return max(delay, retry_after or 0.0)
+    def window(self, key: str, provider: str) -> Window | None:
+        """The expected task times of class ``key`` (learned, else ``provider``'s prior)."""
+        return self.model.window(key, provider, self.policy)
 
     async def sleep(self, delay: float) -> None:
-        """Wait ``delay`` seconds in the shared heap."""
+        """Wait ``delay`` seconds in the shared heap (not at all when ``delay <= 0``)."""
+        if delay <= 0:
+            return
         loop = asyncio.get_running_loop()
         due = loop.time() + max(0.0, delay)
         future: asyncio.Future[None] = loop.create_future()

@@ -55,9 +55,24 @@ class RunServices(Protocol):
     cleanup_grace: float
     #: Cleanups that outlived their run's grace (kept referenced until they end).
     background: set[asyncio.Task[Any]]
+    #: This engine's owner id in the journal's claims, and the seconds a lease lasts.
+    owner: str
+    claim_lease: float
 
     async def in_db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` on the single database thread."""
+
+    def in_db_nowait(self, fn: Callable[[], Any]) -> None:
+        """``fn()`` queued on the database thread, not awaited."""
+
+    def heartbeat(self) -> None:
+        """Keep renewing the leases this engine holds."""
+
+    async def preflight(self, run: Run) -> None:
+        """Check what can fail before a paid submit (storage, record encoding).
+
+        :raises VideogateError: it would fail; nothing was sent.
+        """
 
     async def journal_update(self, run: Run, **changes: Any) -> None:
         """Update the journal row of ``run``; a failing journal is logged, never fatal."""

@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from videogate._contract.errors import MalformedResponse, RateLimited, VideogateError
+from videogate._contract.errors import (
+    MalformedResponse,
+    RateLimited,
+    TaskFailed,
+    TaskMayExist,
+    VideogateError,
+)
 from videogate._contract.events import JobPhase
 from videogate._contract.provider import TaskRef
 from videogate._engine.retry import provably_not_created, retry_call, submit_retry_predicate
 from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
+from videogate._logging import get_logger
 from videogate._state.journal import JobState
 
 if TYPE_CHECKING:
     from videogate._engine.services import RunServices
 
-__all__ = ["submit", "unstructure_task"]
+__all__ = ["answer_lost", "submit", "task_may_exist", "unstructure_task"]
 
-logger = logging.getLogger("videogate.engine")
+logger = get_logger("videogate.engine")
 
 T = TypeVar("T")
 
@@ -59,27 +65,49 @@ async def submit(runner: RunServices, run: Run, native: dict[str, Any]) -> None:
             on_retry=on_retry,
         )
     except VideogateError as err:
-        if provably_not_created(err) or not err.retryable:
+        if not answer_lost(err):
             await runner.journal_end(run, JobState.FAILED, error=err.to_dict())
-        else:
-            note = (
-                " (the submit may have reached the provider; it was not repeated, so "
-                "nothing is paid twice; check the provider's task list)"
-            )
-            err.message += note
-            err.args = (err.message,)
-            await runner.journal_update(run, error=err.to_dict())
-        raise
+            raise
+        lost = task_may_exist(err, run.job_id)
+        await runner.journal_update(run, state=JobState.TASK_UNKNOWN, error=lost.to_dict())
+        raise lost from err
     except asyncio.CancelledError:
         if run.ref is None:
             await runner.journal_end(run, JobState.CANCELLED)
         raise
 
 
+def answer_lost(err: VideogateError) -> bool:
+    """Whether a failed submit may have created a task: the provider says so
+    (:class:`TaskMayExist`), or the failure is transient yet does not prove that nothing was
+    created (a reset or timeout after sending, a gateway answer, an unreadable answer)."""
+    if isinstance(err, TaskMayExist):
+        return True
+    if isinstance(err, TaskFailed) or not err.retryable:
+        return False
+    return not provably_not_created(err)
+
+
+def task_may_exist(err: VideogateError, job_id: str) -> TaskMayExist:
+    """``err`` as the :class:`TaskMayExist` that names the job and how to finish it."""
+    detail = err.message
+    return TaskMayExist(
+        f"job {job_id}: the submit was sent but its answer was lost ({detail}); the provider "
+        "may have created a task, so it was not sent again (nothing is paid twice); "
+        f"`videogate resume {job_id}` looks for it in the provider's task list",
+        job_id=job_id,
+        provider=err.provider,
+        code=err.code,
+        request_id=err.request_id,
+        http_status=err.http_status,
+    )
+
+
 async def _submit_once(runner: RunServices, run: Run, native: dict[str, Any]) -> None:
     ctx: RunContext = run.context
     run.submits += 1
     runner.counters["submits"] += 1
+    started = runner.clock()
     ref = await ctx.call("submit", native)
     if not isinstance(ref, TaskRef):
         raise MalformedResponse(
@@ -87,6 +115,13 @@ async def _submit_once(runner: RunServices, run: Run, native: dict[str, Any]) ->
             provider=ctx.name,
         )
     run.marks["submitted"] = runner.clock()
+    logger.info(
+        "job %s: submitted to %s, task %s (%.3f s)",
+        run.job_id,
+        ctx.name,
+        ref.task_id,
+        run.marks["submitted"] - started,
+    )
     await runner.journal_update(
         run,
         state=JobState.SUBMITTED,

@@ -1,4 +1,5 @@
-"""The state interface: where the journal, the result cache and the account limits live.
+"""The state interface: where the journal (with its claims), the result cache, the learned
+task times and the account limits live.
 
 :func:`open_state` reads ``[state] url`` (or ``$VIDEOGATE_STATE_URL``): unset or
 ``sqlite:///PATH`` gives :class:`SqliteState`, the embedded default (one machine, any number
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from videogate._plugins.config import Config
     from videogate._state.cache import Cache
+    from videogate._state.latency import LatencyStore
     from videogate._state.postgres.limits import PostgresLimitStore
 
 __all__ = ["PostgresState", "SqliteState", "StateBackend", "open_state", "state_kind"]
@@ -44,6 +46,15 @@ class StateBackend(Protocol):
 
     def limit_store(self) -> PostgresLimitStore | None:
         """The shared account limits, or ``None`` when each process keeps its own."""
+        ...
+
+    def latency(self) -> LatencyStore:
+        """A new store of learned task times in this state (the caller closes it)."""
+        ...
+
+    def exists(self) -> bool:
+        """Whether the state was ever created (a read-only command then has nothing to show
+        and must not create it)."""
         ...
 
     def describe(self) -> str:
@@ -112,6 +123,14 @@ class SqliteState:
     def limit_store(self) -> PostgresLimitStore | None:
         return None
 
+    def latency(self) -> LatencyStore:
+        from videogate._state.latency import SqliteLatencyStore
+
+        return SqliteLatencyStore(self.path)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
     def describe(self) -> str:
         return f"sqlite:///{self.path}"
 
@@ -173,6 +192,14 @@ class PostgresState:
                 self._limits = PostgresLimitStore(self.database, lease=self.config.state.lease)
             store: PostgresLimitStore = self._limits
             return store
+
+    def latency(self) -> LatencyStore:
+        from videogate._state.latency import SqliteLatencyStore
+
+        return SqliteLatencyStore(self.config.state_path)
+
+    def exists(self) -> bool:
+        return True
 
     def describe(self) -> str:
         from videogate._state.postgres.connection import display_url

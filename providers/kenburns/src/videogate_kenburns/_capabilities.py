@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from videogate import Capabilities, NumberRange, ServiceLimits, SizeRule
+from videogate import Capabilities, LatencyPrior, NumberRange, ServiceLimits, SizeRule
 
 __all__ = [
     "DEFAULT_WORKERS",
@@ -42,6 +42,11 @@ DURATIONS: Final = NumberRange(1, 60, 1)
 FPS: Final = NumberRange(1, 60, 1)
 
 
+#: Task times before any were learned: a render may be done when submit returns (short clips
+#: at small sizes), usually within a second or two.
+LATENCY_PRIOR: Final = LatencyPrior(low=0.0, typical=1.0, high=30.0)
+
+
 def capabilities_for(workers: int = DEFAULT_WORKERS) -> Capabilities:
     """The capabilities of a provider running ``workers`` renders at once."""
     return Capabilities(
@@ -57,7 +62,9 @@ def capabilities_for(workers: int = DEFAULT_WORKERS) -> Capabilities:
         can_cancel=True,
         idempotent_submit=True,
         typical_latency=None,
+        latency=LATENCY_PRIOR,
         output_seed_echoed=True,
+        option_values={"fit": ("crop", "pad")},
     )
 
 

@@ -11,10 +11,14 @@ service, so the double scripts only what a local renderer really does:
 - ``cancelled``: the render is held in the queue and cancelled through the provider's own
   ``cancel``, as another caller of the same provider (or its shutdown) would.
 
-It declares no fault: kenburns has no key, account, quota, moderation or network, checks
-every parameter before ``submit``, and renders again any task it does not know (nothing
-expires). A render failure carries no service error code, so ``task_failed`` cannot be
-produced as the suite specifies it either. The tests needing faults are skipped.
+It produces no fault, and opts out of each core fault kind with the reason (shown in the
+suite's summary): kenburns has no key, account, quota, moderation or network, checks every
+parameter before ``submit``, and renders again any task it does not know (nothing expires).
+A render failure carries no service error code, so ``task_failed`` cannot be produced as the
+suite specifies it either. A render cannot be held running either (it runs as fast as it
+can), so ``running`` is not scriptable.
+
+What the "service" received is the render spec each ``submit`` was given.
 """
 
 from __future__ import annotations
@@ -22,17 +26,33 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from videogate import Provider, TaskRef
+from videogate import Provider, Size, TaskRef
 from videogate_kenburns._provider import KenBurnsProvider
+from videogate_kenburns._spec import RenderSpec
 
 __all__ = ["KenBurnsDouble", "make_double"]
 
 #: Leading ``queued`` steps from which a script holds the task in the queue.
 _HOLD_QUEUED: Final = 20
+_NO_SERVICE: Final = "kenburns renders locally: there is no service, key, account or network"
+#: Why kenburns never meets each core fault kind of the contract suite.
+FAULT_OPT_OUTS: Final[Mapping[str, str]] = {
+    "invalid_parameter": "every parameter is checked before submit (prepare raises)",
+    "auth": f"{_NO_SERVICE} (no key to reject)",
+    "permission": f"{_NO_SERVICE} (no account)",
+    "rate_limited": f"{_NO_SERVICE} (the local pool queues, nothing throttles)",
+    "unavailable": _NO_SERVICE,
+    "malformed": f"{_NO_SERVICE} (no answer to parse)",
+    "content_rejected": f"{_NO_SERVICE} (no moderation)",
+    "timeout": f"{_NO_SERVICE} (submit and poll never wait on anything)",
+    "task_failed": "a render failure carries no service error code",
+    "expired": "a task it does not know is rendered again from its spec (nothing expires)",
+}
+
 #: Seconds a held render waits in the queue: longer than any test; cancel ends it.
 _HOLD_SECONDS: Final = 3600.0
 
@@ -52,7 +72,7 @@ class _Observed(KenBurnsProvider):
             task = super().submit(native)
         finally:
             self.start_delay = 0.0
-        self._double._accepted()
+        self._double._accepted(native)
         if cancel:
             self.cancel(task)
         return task
@@ -62,12 +82,14 @@ class KenBurnsDouble:
     """A ``videogate_contracts.ServiceDouble`` over the kenburns provider itself."""
 
     supported_faults: frozenset[str] = frozenset()
-    scriptable: frozenset[str] = frozenset({"queued", "running", "succeeded", "cancelled"})
+    fault_opt_outs: Mapping[str, str] = FAULT_OPT_OUTS
+    scriptable: frozenset[str] = frozenset({"queued", "succeeded", "cancelled"})
 
     def __init__(self) -> None:
         self.work_dir = Path(tempfile.mkdtemp(prefix="videogate-kenburns-contract-"))
         self._lock = threading.Lock()
         self._submissions = 0
+        self._received: list[dict[str, Any]] = []
         self._hold = False
         self._cancel = False
 
@@ -79,6 +101,7 @@ class KenBurnsDouble:
     def reset(self) -> None:
         with self._lock:
             self._submissions = 0
+            self._received = []
             self._hold = self._cancel = False
 
     def script(self, steps: Sequence[str]) -> None:
@@ -94,6 +117,11 @@ class KenBurnsDouble:
     def fault(self, kind: str, *, on: str = "submit", **params: Any) -> None:
         raise ValueError(f"kenburns cannot meet fault {kind!r} on {on}: it has no service")
 
+    def received(self) -> list[dict[str, Any]]:
+        """The render spec of each accepted submit, in the request's vocabulary."""
+        with self._lock:
+            return list(self._received)
+
     def make_provider(self, *, api_key: str | None = None) -> Provider:
         # kenburns takes no key: ``api_key`` has nowhere to go, so it is not kept.
         return _Observed(self, str(self.work_dir))
@@ -108,9 +136,22 @@ class KenBurnsDouble:
             self._hold = self._cancel = False
             return plan
 
-    def _accepted(self) -> None:
+    def _accepted(self, native: dict[str, Any]) -> None:
+        spec = RenderSpec.from_native(native)
+        seen = {
+            "prompt": spec.prompt,
+            "negative_prompt": spec.negative_prompt,
+            "duration": spec.duration,
+            "fps": spec.fps,
+            "size": Size(spec.width, spec.height),
+            "seed": spec.seed,
+            "motion_strength": spec.motion_strength,
+            "reference_image": None if spec.image is None else spec.image.sha256,
+            "options": {"fit": spec.fit},
+        }
         with self._lock:
             self._submissions += 1
+            self._received.append(seen)
 
 
 def make_double() -> KenBurnsDouble:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import videogate
-from videogate import ProviderSpec
+from videogate import Pricing, ProviderSpec
 from videogate_kenburns._capabilities import KENBURNS_CAPABILITIES, MODEL, NAMESPACE
 
 __all__ = ["contract_service_double", "register_providers"]
@@ -27,6 +27,9 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
                 "rendered locally with PyAV; no key, no cost"
             ),
             needs_key=False,
+            pricing=Pricing.free(
+                source="renders locally; no service is called", as_of="2026-11-29"
+            ),
         )
     )
 

@@ -8,16 +8,16 @@ image with sides on a 16-pixel grid, prompts up to 1500 characters, negative pro
 
 from __future__ import annotations
 
-import math
 from typing import Final
 
-from videogate import Capabilities, NumberRange, ServiceLimits, Size, SizeRule
+from videogate import Capabilities, LatencyPrior, NumberRange, ServiceLimits, Size, SizeRule
 
 __all__ = [
     "FPS",
     "MODEL",
     "NAMESPACE",
     "OPTIONS",
+    "OPTION_VALUES",
     "RESOLUTIONS",
     "WAN_CAPABILITIES",
     "capabilities_for",
@@ -38,21 +38,38 @@ _CANONICAL: Final[dict[str, Size]] = {"720P": Size(1280, 720), "1080P": Size(192
 #: Provider options read from ``request.options["wan"]``.
 OPTIONS: Final = ("audio", "audio_url", "prompt_extend", "resolution", "shot_type", "watermark")
 
+#: Values of the boolean options (the contract suite sends each).
+OPTION_VALUES: Final = {
+    "audio": (True, False),
+    "prompt_extend": (True, False),
+    "watermark": (True, False),
+}
+
 #: Relative slack within which a requested pixel count counts as a tier: the service keeps
 #: the image's aspect and rounds each side to 16 px, which moves the total by a few percent.
 PIXEL_TOLERANCE: Final = 0.05
 
 
 def _size_rule(resolutions: tuple[str, ...]) -> SizeRule:
+    exact = tuple(
+        size
+        for r in resolutions
+        for size in (_CANONICAL[r], Size(_CANONICAL[r].height, _CANONICAL[r].width))
+    )
     return SizeRule(
         pixel_tiers=tuple(RESOLUTIONS[r] for r in resolutions),
         aspect_from_reference=True,
         pixel_tolerance=PIXEL_TOLERANCE,
-        # 8, not 16: 1920x1080 (off the 16-px grid) is what 16:9 inputs give, and adjust mode
-        # must expect that size rather than 1920x1088.
-        multiple_of=8,
+        multiple_of=GRID,
         min_side=GRID,
+        # 16:9 and 9:16 inputs give the familiar sizes, 1080 being off the 16-px grid.
+        exact_sizes=exact,
     )
+
+
+#: Task times before any were learned: wan2.6-i2v-flash tasks take from about half a minute
+#: to a few minutes (longer and 1080P ones longer), none ends within 15 s of its submit.
+LATENCY_PRIOR: Final = LatencyPrior(low=15.0, typical=90.0, high=300.0)
 
 
 def capabilities_for(resolutions: tuple[str, ...] = ("720P", "1080P")) -> Capabilities:
@@ -72,8 +89,10 @@ def capabilities_for(resolutions: tuple[str, ...] = ("720P", "1080P")) -> Capabi
         limits=ServiceLimits(max_concurrent_tasks=5, submits_per_second=5, queries_per_second=20),
         can_cancel=True,
         idempotent_submit=False,
-        typical_latency=120.0,
+        typical_latency=90.0,
+        latency=LATENCY_PRIOR,
         output_seed_echoed=False,
+        option_values=OPTION_VALUES,
     )
 
 
@@ -92,18 +111,6 @@ def resolution_for(size: Size, resolutions: tuple[str, ...] = ("720P", "1080P"))
 def output_size(resolution: str, aspect: float) -> Size:
     """The frame size the service produces for a tier and an input aspect (width/height):
     the tier's pixel count at that aspect, each side rounded to the 16-pixel grid; exactly
-    16:9 (or 9:16) images give 1280x720 and 1920x1080."""
-    tier = RESOLUTIONS[resolution]
-    for canonical in (
-        _CANONICAL[resolution],
-        Size(_CANONICAL[resolution].height, _CANONICAL[resolution].width),
-    ):
-        if abs(math.log(aspect / canonical.aspect)) < 0.005:
-            return canonical  # 16:9 and 9:16 keep the familiar sizes (1080 is off the grid)
-    width = math.sqrt(tier * aspect)
-    height = width / aspect
-
-    def snap(value: float) -> int:
-        return max(GRID, round(value / GRID) * GRID)
-
-    return Size(snap(width), snap(height))
+    16:9 (or 9:16) images give 1280x720 and 1920x1080. The size rule's own prediction, so
+    adjust mode expects exactly what is delivered."""
+    return _size_rule((resolution,)).nearest(_CANONICAL[resolution], aspect)

@@ -7,14 +7,17 @@ clock, so scripts reproduce their outcome and transient faults, not each status.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from videogate import Provider
+from videogate import Provider, Size
 
 __all__ = ["EmulatorDouble", "make_double"]
 
-_HOLD_QUEUED = 20
+_HOLD = 20
+#: Parameters and inputs that carry a provider option, as the service received them.
+_OPTION_PARAMETERS = ("audio", "prompt_extend", "resolution", "shot_type", "watermark")
 _TIMEOUT = 0.5
 
 # Fault kind of the contract suite -> (emulator fault kind, fields) on submit.
@@ -40,6 +43,8 @@ class EmulatorDouble:
     """A ``videogate_contracts.ServiceDouble`` over the DashScope emulator."""
 
     supported_faults: frozenset[str] = frozenset(set(_SUBMIT) | set(_TASK))
+    #: The emulator produces every core fault.
+    fault_opt_outs: Mapping[str, str] = {}
     scriptable: frozenset[str] = frozenset(
         {"queued", "running", "succeeded", "failed", "rate_limited", "unavailable", "malformed"}
     )
@@ -68,13 +73,15 @@ class EmulatorDouble:
         self.emulator.inject(emulated, endpoint=endpoint, **fields)
 
     def script(self, steps: Sequence[str]) -> None:
-        leading_queued = 0
-        for step in steps:
-            if step != "queued":
-                break
-            leading_queued += 1
-        if leading_queued >= _HOLD_QUEUED:
+        queued = next((i for i, step in enumerate(steps) if step != "queued"), len(steps))
+        running = next(
+            (i for i, step in enumerate(steps[queued:]) if step != "running"), len(steps) - queued
+        )
+        if queued >= _HOLD:
             self.emulator.inject("stuck", state="PENDING")
+            return
+        if running >= _HOLD:
+            self.emulator.inject("stuck", state="RUNNING")
             return
         for step in steps:
             if step in ("rate_limited", "unavailable", "malformed"):
@@ -95,6 +102,34 @@ class EmulatorDouble:
             self._http_fault(kind, "submit" if on == "submit" else "query", params)
         else:
             raise ValueError(f"the emulator cannot inject {kind!r} on {on}")
+
+    def received(self) -> list[dict[str, Any]]:
+        """What the emulator got for each task it accepted, in the request's vocabulary
+        (read from the submit bodies it recorded and the tasks it made of them)."""
+        self.emulator.settle()
+        found = []
+        for record in list(self.emulator.submitted):
+            task = self.emulator.task(record.get("task_id") or "")
+            if task is None:
+                continue
+            inputs, parameters = record["input"], record["parameters"] or {}
+            options = {k: parameters[k] for k in _OPTION_PARAMETERS if k in parameters}
+            if "audio_url" in inputs:
+                options["audio_url"] = inputs["audio_url"]
+            found.append(
+                {
+                    "prompt": inputs.get("prompt"),
+                    "negative_prompt": inputs.get("negative_prompt"),
+                    "duration": parameters.get("duration"),
+                    "size": Size(task.width, task.height),
+                    "seed": parameters.get("seed"),
+                    "reference_image": None
+                    if task.image is None
+                    else hashlib.sha256(task.image).hexdigest(),
+                    "options": options,
+                }
+            )
+        return found
 
     def make_provider(self, *, api_key: str | None = None) -> Provider:
         from videogate_wan._provider import WanProvider

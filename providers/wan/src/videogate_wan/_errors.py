@@ -22,7 +22,8 @@ a FAILED task                              ``TaskFailed`` (retryable only for th
 task ``UNKNOWN``                           ``TaskExpired``
 unreadable JSON, missing fields            ``MalformedResponse``
 network failures                           ``ProviderUnavailable``; at submit only retryable
-                                           when the request provably never left
+                                           when the request provably never left, else
+                                           ``TaskMayExist``
 =========================================  ====================================================
 """
 
@@ -43,6 +44,7 @@ from videogate import (
     QuotaExceeded,
     RateLimited,
     TaskFailed,
+    TaskMayExist,
     UnsupportedParameter,
     VideogateError,
     redact,
@@ -232,14 +234,13 @@ def error_from_exception(
     kind = type(exc).__name__
     detail = redact(str(exc).splitlines()[0] if str(exc) else kind)
     if isinstance(exc, AmbiguousSubmit):
-        return ProviderUnavailable(
+        return TaskMayExist(
             f"the connection to DashScope broke after the submit was sent ({detail}); the task "
-            "may exist, so it is not resubmitted automatically (that could pay twice); "
-            "check the task list in the Model Studio console",
-            retryable=False,
+            "may exist, so it is not resubmitted automatically (that could pay twice)",
             **common,
         )
     if isinstance(exc, json.JSONDecodeError | TypeError | KeyError | AttributeError):
+        # At submit the task may exist: the engine records it as a lost answer.
         return MalformedResponse(
             f"DashScope answered something unreadable during {op} ({kind}: {detail})", **common
         )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import videogate
 from videogate import ProviderSpec
 from videogate_wan._capabilities import MODEL, NAMESPACE, WAN_CAPABILITIES
+from videogate_wan._pricing import pricing_for
 
 __all__ = ["register_providers"]
 
@@ -23,6 +24,8 @@ def register_providers(register: Callable[[ProviderSpec], None]) -> None:
             namespace=NAMESPACE,
             description="Alibaba Cloud Model Studio wan2.6-i2v-flash image-to-video (DashScope)",
             needs_key=True,
+            key_status="videogate_wan._key_status:key_status",
+            pricing=pricing_for("beijing"),
         )
     )
 

@@ -22,12 +22,15 @@ from videogate import (
     Capabilities,
     MalformedResponse,
     Provider,
+    RateLimited,
     Secret,
     TaskExpired,
+    TaskMayExist,
     TaskOutput,
     TaskRef,
     TaskState,
     TaskStatus,
+    TaskSummary,
     UnsupportedParameter,
     VideogateError,
     VideoRequest,
@@ -50,6 +53,7 @@ from videogate_wan._errors import (
     retry_after,
 )
 from videogate_wan._images import check_reference_image
+from videogate_wan._pricing import pricing_for
 from videogate_wan._settings import WanSettings, request_options
 
 __all__ = ["WanProvider"]
@@ -78,6 +82,7 @@ class WanProvider(Provider):
         self.model = MODEL
         self.namespace = NAMESPACE
         self.capabilities: Capabilities = capabilities_for(self.settings.resolutions)
+        self.pricing = pricing_for(self.settings.region, audio_default=self.settings.audio)
         self._key: Secret | None = None
         self._lock = threading.Lock()
 
@@ -237,7 +242,7 @@ class WanProvider(Provider):
                 extra["audio_url"] = audio_url
         except Exception as exc:
             # Nothing is billed before the submit itself: upload failures are safe to repeat.
-            raise self._mapped(exc, "upload") from None
+            raise _not_sent(self._mapped(exc, "upload")) from None
         session = _submit_session()
         try:
             response = VideoSynthesis.async_call(
@@ -260,8 +265,8 @@ class WanProvider(Provider):
         output = response.output
         task_id = output.get("task_id") if isinstance(output, Mapping) else None
         if not task_id:
-            raise MalformedResponse(
-                "DashScope accepted the submit but returned no task id",
+            raise TaskMayExist(
+                "DashScope accepted the submit but its answer holds no task id; the task may exist",
                 provider=self.name,
                 request_id=response.request_id or None,
             )
@@ -401,6 +406,58 @@ class WanProvider(Provider):
             usage=_json_values(usage),
         )
 
+    # -- list --------------------------------------------------------------------------------
+
+    def list_tasks(self, since: datetime, until: datetime) -> list[TaskSummary]:
+        """``GET /tasks`` (the SDK's ``VideoSynthesis.list``) for ``wan2.6-i2v-flash`` tasks
+        created between ``since`` and ``until``, every page, newest first. DashScope takes
+        the window as ``YYYYMMDDhhmmss`` in service time (UTC+8).
+
+        :raises VideogateError: the listing failed (mapped like a poll).
+        """
+        try:
+            return self._list_tasks(since, until)
+        except Exception as exc:
+            raise self._mapped(exc, "list") from None
+
+    def _list_tasks(self, since: datetime, until: datetime) -> list[TaskSummary]:
+        api_key = self._api_key()
+        from dashscope import VideoSynthesis
+
+        lister: Any = VideoSynthesis  # ``list`` comes from the SDK's BaseAsyncApi
+        found: dict[str, TaskSummary] = {}
+        page = 1
+        while page <= _LIST_MAX_PAGES:
+            response = lister.list(
+                start_time=_service_stamp(since),
+                end_time=_service_stamp(until),
+                model_name=MODEL,
+                page_no=page,
+                page_size=_LIST_PAGE,
+                api_key=api_key,
+                workspace=self.settings.workspace,
+                base_address=self.base_url,
+            )
+            if response.status_code != HTTPStatus.OK:
+                raise self._response_error(response, "list")
+            output = response.output
+            rows = output.get("tasks") if isinstance(output, Mapping) else None
+            if not isinstance(rows, list):
+                raise MalformedResponse(
+                    "DashScope answered the task list without tasks",
+                    provider=self.name,
+                    request_id=response.request_id or None,
+                )
+            for row in rows:
+                summary = _summary_of(row)
+                if summary is not None:
+                    found[summary.task_id] = summary
+            total = output.get("total")
+            if len(rows) < _LIST_PAGE or (isinstance(total, int) and page * _LIST_PAGE >= total):
+                break
+            page += 1
+        return sorted(found.values(), key=lambda t: t.created_at, reverse=True)
+
     # -- cancel ------------------------------------------------------------------------------
 
     def cancel(self, task: TaskRef) -> CancelOutcome:
@@ -494,6 +551,71 @@ def _submit_session() -> Any:
                 raise AmbiguousSubmit(f"{type(exc).__name__}: {exc}") from None
 
     return _Session()
+
+
+_LIST_PAGE = 100
+_LIST_MAX_PAGES = 50
+
+
+def _service_stamp(moment: datetime) -> str:
+    """``moment`` as the task list's ``start_time``/``end_time``: service time, to seconds."""
+    return moment.astimezone(SERVICE_TZ).strftime("%Y%m%d%H%M%S")
+
+
+def _service_moment(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    for pattern in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S"):
+        try:
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=SERVICE_TZ)
+        except ValueError:
+            continue
+    return None
+
+
+def _summary_of(row: Any) -> TaskSummary | None:
+    """One row of the task list, or ``None`` when it lacks an id or a creation time."""
+    if not isinstance(row, Mapping) or not row.get("task_id"):
+        return None
+    created = next(
+        (
+            moment
+            for moment in map(_service_moment, (row.get(k) for k in _CREATED_KEYS))
+            if moment is not None
+        ),
+        None,
+    )
+    if created is None:
+        return None
+    model = row.get("model_name") or row.get("model")
+    status = str(row.get("task_status") or "")
+    return TaskSummary(
+        task_id=str(row["task_id"]),
+        created_at=created.astimezone(UTC),
+        model=str(model) if model else None,
+        status=_LIST_STATUS.get(status),
+        data={"model": str(model) if model else MODEL, "adopted": True},
+    )
+
+
+_CREATED_KEYS = ("gmt_create", "submit_time", "create_time", "created_at")
+_LIST_STATUS = {
+    "PENDING": TaskStatus.QUEUED,
+    "RUNNING": TaskStatus.RUNNING,
+    "SUCCEEDED": TaskStatus.SUCCEEDED,
+    "FAILED": TaskStatus.FAILED,
+    "CANCELED": TaskStatus.CANCELLED,
+}
+
+
+def _not_sent(err: VideogateError) -> VideogateError:
+    """An upload failure, marked as happening before the submit was sent (code ``NotSent``)
+    when it is transient, so the engine may repeat it: nothing was billed."""
+    if err.retryable and not isinstance(err, TaskMayExist | RateLimited):
+        err.message = f"before the submit was sent (nothing billed): {err.message}"
+        err.args = (err.message,)
+        err.code = "NotSent"
+    return err
 
 
 def _expiry(end_time: Any) -> datetime:

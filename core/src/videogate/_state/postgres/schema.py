@@ -61,6 +61,31 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         );
         """,
     ),
+    (
+        2,
+        "claims and leases, task ids, cost estimates",
+        """
+        ALTER TABLE videogate_jobs ADD COLUMN task_id TEXT;
+        ALTER TABLE videogate_jobs ADD COLUMN cost DOUBLE PRECISION;
+        ALTER TABLE videogate_jobs ADD COLUMN currency TEXT;
+        UPDATE videogate_jobs SET
+            task_id = data::jsonb -> 'task' ->> 'task_id',
+            cost = (data::jsonb -> 'estimate' ->> 'amount')::double precision,
+            currency = data::jsonb -> 'estimate' ->> 'currency';
+        CREATE INDEX videogate_jobs_task_id ON videogate_jobs (task_id)
+            WHERE task_id IS NOT NULL;
+        CREATE INDEX videogate_jobs_spend ON videogate_jobs (created_at)
+            WHERE cost IS NOT NULL;
+        DROP INDEX IF EXISTS videogate_jobs_cache_key;
+        CREATE TABLE videogate_claims (
+            cache_key TEXT PRIMARY KEY,
+            job_id TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX videogate_claims_owner ON videogate_claims (owner);
+        """,
+    ),
 )
 
 

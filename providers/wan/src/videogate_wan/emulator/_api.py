@@ -1,14 +1,20 @@
-"""The DashScope API routes: submit, task query, cancel, task list and upload policy."""
+"""The DashScope API routes: submit, task query, cancel, task list and upload policy.
+
+The task list (``GET /api/v1/tasks``) filters by ``status``, ``model_name`` and the window
+``start_time``..``end_time`` (``YYYYMMDDhhmmss``, service time UTC+8, inclusive), newest
+first, paged by ``page_no``/``page_size`` (at most 100).
+"""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 from videogate_wan.emulator._http import OSS_PATH, RequestHandler
-from videogate_wan.emulator._state import now, service_time
+from videogate_wan.emulator._state import SERVICE_TZ, now, service_time
 from videogate_wan.emulator._wire import Refusal, check_submit
 
 __all__ = ["ApiRoutes"]
@@ -62,6 +68,11 @@ class ApiRoutes(RequestHandler):
         record["task_id"] = task.task_id
         if self._pending_reset:
             self._reset()
+            return
+        if self._pending_delay:
+            time.sleep(self._pending_delay)
+        if self._pending_malformed:
+            self._send(200, b'{"request_id": "x", "output": {"task_id": ', "application/json")
             return
         self._json(
             200,
@@ -125,10 +136,22 @@ class ApiRoutes(RequestHandler):
             self._error(400, "InvalidParameter", "page_no and page_size must be integers.")
             return
         wanted = first("status", "")
+        model = first("model_name", "")
+        try:
+            since = _list_time(first("start_time", ""))
+            until = _list_time(first("end_time", ""))
+        except ValueError:
+            self._error(400, "InvalidParameter", "start_time and end_time are YYYYMMDDhhmmss.")
+            return
         rows = []
         for task in sorted(emulator.store.all(), key=lambda t: t.created, reverse=True):
             status = task.status(now())
             if wanted and status != wanted:
+                continue
+            if model and task.model != model:
+                continue
+            created = int(task.created_wall)  # the list's times are whole seconds
+            if (since is not None and created < since) or (until is not None and created > until):
                 continue
             rows.append(
                 {
@@ -177,6 +200,14 @@ class ApiRoutes(RequestHandler):
                 },
             },
         )
+
+
+def _list_time(text: str) -> float | None:
+    """``YYYYMMDDhhmmss`` in service time (UTC+8) as Unix time; ``None`` when empty."""
+    if not text:
+        return None
+    moment = datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=SERVICE_TZ)
+    return moment.timestamp()
 
 
 def _summary(body: Any) -> dict[str, Any]:

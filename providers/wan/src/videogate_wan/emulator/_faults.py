@@ -4,13 +4,15 @@
 HTTP faults act on the next matching requests (``endpoint``: ``submit``, ``query``,
 ``cancel``, ``list``, ``policy``, ``upload``, ``video`` or ``any``):
 
-- ``latency``: wait ``seconds`` before answering normally;
+- ``latency``: wait ``seconds`` before answering normally (``after=True`` at submit: create
+  the task first, then wait, so a client that gives up has a task it does not know);
 - ``throttle``: HTTP 429 with ``code`` (default ``Throttling.RateQuota``) and a
   ``Retry-After: seconds`` header;
 - ``error``: HTTP ``status`` (default 500) with ``code``/``message`` (default ``InternalError``);
 - ``reset``: drop the connection without an answer (``after=True`` at submit: create the
   task first, so the answer of a real submission is lost);
-- ``malformed``: HTTP 200 with a body that is not JSON;
+- ``malformed``: HTTP 200 with a body that is not JSON (``after=True`` at submit: create the
+  task first, so the answer of a real submission is unreadable);
 - ``reject``: at submit, HTTP 400 ``DataInspectionFailed`` (input moderation).
 
 Task faults act on the next tasks submitted:

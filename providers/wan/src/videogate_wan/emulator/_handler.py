@@ -40,6 +40,8 @@ class Handler(ApiRoutes, OssRoutes, ControlRoutes):
         self._query = parse_qs(split.query)
         self._api = path.startswith((API, OSS_PATH, VIDEO_PREFIX))
         self._pending_reset = False
+        self._pending_delay = 0.0
+        self._pending_malformed = False
         body = self._body() if method in ("POST", "DELETE") else b""
         if self._api:
             self.emulator.counters.bump("requests")

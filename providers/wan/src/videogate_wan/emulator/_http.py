@@ -58,6 +58,8 @@ class RequestHandler(BaseHTTPRequestHandler):
     _query: dict[str, list[str]]
     _api: bool
     _pending_reset: bool
+    _pending_delay: float
+    _pending_malformed: bool
 
     @property
     def emulator(self) -> Backend:
@@ -138,6 +140,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         """Apply scheduled HTTP faults; ``True`` when one answered (or dropped) the request."""
         for fault in self.emulator.faults.take(endpoint):
             self.emulator.counters.bump("faults_fired")
+            if fault.after and endpoint == "submit" and fault.kind in ("latency", "malformed"):
+                # Acted on once the task exists: its answer is late, or unreadable.
+                if fault.kind == "latency":
+                    self._pending_delay += fault.seconds
+                else:
+                    self._pending_malformed = True
+                continue
             if fault.kind == "latency":
                 time.sleep(fault.seconds)
                 continue

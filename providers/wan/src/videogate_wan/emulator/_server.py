@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import tempfile
 import threading
@@ -29,6 +30,9 @@ SETTINGS: Final = (
     "submits_per_second",
     "queries_per_second",
     "max_running_tasks",
+    "jitter",
+    "max_running",
+    "reuse_renders",
 )
 
 
@@ -44,11 +48,24 @@ class Emulator:
     :param enforce_limits: answer 429 ``Throttling.RateQuota`` beyond 5 submits/s and 20
         queries/s, like the service.
     :param task_ttl: seconds after which a task id is forgotten (``UNKNOWN``).
-    :param submits_per_second: the submit rate enforced with ``enforce_limits`` (5).
-    :param queries_per_second: the query rate enforced with ``enforce_limits`` (20).
+    :param submits_per_second: the submit rate enforced with ``enforce_limits`` (default:
+        5 per second of the service, i.e. ``5 / time_scale``).
+    :param queries_per_second: the query rate enforced with ``enforce_limits`` (default:
+        20 per second of the service).
     :param max_running_tasks: with ``enforce_limits``, a submit while this many tasks are
-        PENDING or RUNNING is answered 429 (5). Raise the rates together with
-        ``time_scale`` to keep a scaled schedule realistic. Every 429 counts in ``throttled``.
+        PENDING or RUNNING is answered 429 (``None``: no such check; DashScope's cap is 5).
+        Every 429 counts in ``throttled``.
+    :param jitter: each task runs ``running_seconds`` times a factor drawn uniformly from
+        ``1 - jitter .. 1 + jitter``.
+    :param max_running: the account's running-task cap (DashScope: 5): tasks beyond it wait
+        ``PENDING``, in submit order, until a running one ends; ``None`` is no cap.
+    :param seed: seeds the draws of task times (reproducible benchmarks).
+    :param reuse_renders: tasks of the same size, duration, audio and image share one
+        rendered file (benchmarks: rendering is not what they measure).
+
+    Limits and durations follow ``time_scale``: with ``time_scale=0.01`` a 60 s task takes
+    0.6 s and the rate windows are 10 ms. :attr:`query_log` lists every answered task query
+    as ``(task_id, monotonic time, status)``.
     """
 
     def __init__(
@@ -62,9 +79,13 @@ class Emulator:
         api_keys: set[str] | None = None,
         enforce_limits: bool = False,
         task_ttl: float = 24 * 3600.0,
-        submits_per_second: float = 5.0,
-        queries_per_second: float = 20.0,
-        max_running_tasks: int | None = 5,
+        submits_per_second: float | None = None,
+        queries_per_second: float | None = None,
+        max_running_tasks: int | None = None,
+        jitter: float = 0.0,
+        max_running: int | None = None,
+        seed: int | None = None,
+        reuse_renders: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -77,7 +98,13 @@ class Emulator:
         self.submits_per_second = submits_per_second
         self.queries_per_second = queries_per_second
         self.max_running_tasks = max_running_tasks
-        self._renders: dict[tuple[Any, ...], str] = {}
+        self.jitter = jitter
+        self.max_running = max_running
+        self.random = random.Random(seed)
+        self.reuse_renders = reuse_renders
+        self._renders: dict[tuple[object, ...], str] = {}
+        self.query_log: list[tuple[str, float, str]] = []
+        self._ends: list[float] = []
         self.faults = FaultBook()
         self.store = TaskStore()
         self.counters = Stats()
@@ -190,6 +217,8 @@ class Emulator:
         self.store.clear()
         self.counters = Stats()
         self.submitted.clear()
+        self.query_log.clear()
+        self._ends.clear()
 
     def task(self, task_id: str) -> Task | None:
         """A submitted task, by id."""
@@ -200,7 +229,7 @@ class Emulator:
     def over_limit(self, kind: str) -> bool:
         if not self.enforce_limits:
             return False
-        rate = self.submits_per_second if kind == "submit" else self.queries_per_second
+        chosen = self.submits_per_second if kind == "submit" else self.queries_per_second
         with self._limit_lock:
             if kind == "submit" and self.max_running_tasks is not None:
                 moment = now()
@@ -212,7 +241,7 @@ class Emulator:
             # The service allows 5 submits (20 queries) in any second; a faster rate is
             # the same allowance in a proportionally shorter window (a time-scaled service).
             cap = 5 if kind == "submit" else 20
-            span = cap / rate
+            span = self.time_scale if chosen is None else cap / chosen
             window = self._recent[kind]
             moment = time.monotonic()
             while window and moment - window[0] > span:
@@ -224,15 +253,15 @@ class Emulator:
 
     def render(self, task: Task) -> str:
         with task.lock:
-            key = (
+            shape = (
                 task.width,
                 task.height,
                 task.parameters["duration"],
                 task.parameters["audio"],
-                task.image,
+                hash(task.image),
             )
-            if task.video_path is None and key in self._renders:
-                task.video_path = self._renders[key]  # same input, same video: render once
+            if task.video_path is None and self.reuse_renders and shape in self._renders:
+                task.video_path = self._renders[shape]
             if task.video_path is None:
                 assert self._work_dir is not None
                 path = self._work_dir / f"{task.task_id}.mp4"
@@ -248,7 +277,7 @@ class Emulator:
                 )
                 self.counters.add_render(time.perf_counter() - started)
                 task.video_path = str(path)
-                self._renders[key] = task.video_path
+                self._renders[shape] = task.video_path
             return task.video_path
 
     def task_output(self, task: Task) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -256,6 +285,7 @@ class Emulator:
         status = task.status(moment)
         if moment - task.created > self.task_ttl:
             status = "UNKNOWN"
+        self.query_log.append((task.task_id, moment, status))
         output: dict[str, Any] = {"task_id": task.task_id, "task_status": status}
         if status == "UNKNOWN":
             return output, None
@@ -289,12 +319,32 @@ class Emulator:
             output["end_time"] = service_time(task.end_wall())
         return output, usage
 
-    def create_task(self, spec: SubmitSpec) -> Task:
+    def _timing(self, created: float) -> tuple[float, float]:
+        """Seconds PENDING (queued behind the running-task cap) and RUNNING of a new task."""
         scale = self.time_scale
+        with self._limit_lock:
+            factor = 1.0 + self.random.uniform(-self.jitter, self.jitter) if self.jitter else 1.0
+            running = max(0.0, self.running_seconds * scale * factor)
+            start = created + self.pending_seconds * scale
+            if self.max_running is not None:
+                self._ends = sorted(end for end in self._ends if end > start)
+                waiting = len(self._ends) - self.max_running
+                if waiting >= 0:
+                    start = max(start, self._ends[waiting])
+                self._ends.append(start + running)
+            return start - created, running
+
+    def end_of(self, task: Task) -> float:
+        """When ``task`` ends (or ended), on the :data:`now` clock."""
+        return task.created + task.pending_seconds + task.running_seconds
+
+    def create_task(self, spec: SubmitSpec) -> Task:
         width, height = spec.image_size or (16, 9)
         size = output_size(spec.resolution, width / height)
         parameters = dict(spec.parameters)
         parameters.update(resolution=spec.resolution, duration=spec.duration, audio=spec.audio)
+        created = now()
+        pending, running = self._timing(created)
         task = Task(
             task_id=self.store.new_id(),
             model="wan2.6-i2v-flash",
@@ -303,10 +353,10 @@ class Emulator:
             width=size.width,
             height=size.height,
             image=spec.image,
-            created=now(),
+            created=created,
             created_wall=time.time(),
-            pending_seconds=self.pending_seconds * scale,
-            running_seconds=self.running_seconds * scale,
+            pending_seconds=pending,
+            running_seconds=running,
         )
         for fault in self.faults.take("submit", task=True):
             if fault.kind == "fail":

@@ -1,0 +1,8 @@
+"""The MCP tests' helpers (``mcpkit``) are importable from the test modules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
