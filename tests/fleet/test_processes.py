@@ -1,5 +1,7 @@
-"""Three worker processes on one PostgreSQL state share one account's caps: every request is
-done once, nothing is throttled, one submission per request."""
+"""Three worker processes on one PostgreSQL state, each given the WHOLE batch file (no
+sharding): the journal's claims decide which process pays for each request, the others
+follow it; the account's caps are shared, so nothing is throttled and every request is
+submitted exactly once."""
 
 from __future__ import annotations
 
@@ -25,11 +27,12 @@ def test_three_processes_share_the_account_caps(tmp_path, photo, postgres_url):
         submits_per_second=5 / SCALE,
         queries_per_second=20 / SCALE,
         max_running_tasks=5,
+        reuse_renders=True,
     ) as emu:
         outs = [tmp_path / f"out{k}.jsonl" for k in range(3)]
         workers = [
             start_worker(
-                postgres_url, emu.base_url, batch, outs[k], f"{k}/3", SCALE, tmp_path / "output"
+                postgres_url, emu.base_url, batch, outs[k], "0/1", SCALE, tmp_path / "output"
             )
             for k in range(3)
         ]
@@ -39,10 +42,14 @@ def test_three_processes_share_the_account_caps(tmp_path, photo, postgres_url):
             assert worker.returncode == 0, stderr[-3000:]
             reports.append(json.loads(stdout.strip().splitlines()[-1]))
         stats = emu.stats()
-    outcomes = read_outcomes(*outs)
-    assert all(o["ok"] for o in outcomes), [o for o in outcomes if not o["ok"]][:2]
-    ids = sorted(int(o["id"]) for o in outcomes)
-    assert ids == list(range(1, 61))  # every request done, once
-    assert stats["submissions"] == 60
+    videos: dict[str, set[str]] = {}
+    for out in outs:  # every worker delivers every request of the file
+        outcomes = read_outcomes(out)
+        assert all(o["ok"] for o in outcomes), [o for o in outcomes if not o["ok"]][:2]
+        assert sorted(int(o["id"]) for o in outcomes) == list(range(1, 61))
+        for o in outcomes:
+            videos.setdefault(o["id"], set()).add(o["result"]["task_id"])
+    assert all(len(tasks) == 1 for tasks in videos.values())  # one task per request
+    assert stats["submissions"] == 60  # 180 deliveries, 60 payments
     assert stats.get("throttled", 0) == 0
-    assert [r["ok"] for r in reports] == [20, 20, 20]
+    assert [r["ok"] for r in reports] == [60, 60, 60]
