@@ -102,3 +102,24 @@ def test_state_is_shared_between_two_openings(state_config):
         first.close()
         second.close()
 
+
+def test_learned_task_times_live_in_the_state_backend(state_config):
+    from videogate._state.backend import open_state
+    from videogate._state.latency import KEEP
+
+    # Two processes' worth of backends on one state: what one learns, the other reads.
+    first, second = open_state(state_config), open_state(state_config)
+    writer, reader = first.latency(), second.latency()
+    try:
+        for value in range(KEEP + 5):
+            writer.add("wan/m/1280x720/5s", float(value))
+        writer.add("other", 2.5)
+        newest = [float(v) for v in range(KEEP + 4, 4, -1)]
+        assert reader.recent("wan/m/1280x720/5s") == newest
+        assert reader.recent("wan/m/1280x720/5s", 2) == newest[:2]
+        assert reader.recent("other") == [2.5] and reader.recent("none") == []
+    finally:
+        writer.close()
+        reader.close()
+        first.close()
+        second.close()

@@ -194,9 +194,9 @@ class PostgresState:
             return store
 
     def latency(self) -> LatencyStore:
-        from videogate._state.latency import SqliteLatencyStore
+        from videogate._state.postgres.latency import PostgresLatencyStore
 
-        return SqliteLatencyStore(self.config.state_path)
+        return PostgresLatencyStore(self.database)
 
     def exists(self) -> bool:
         return True

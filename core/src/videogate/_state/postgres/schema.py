@@ -86,6 +86,19 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         CREATE INDEX videogate_claims_owner ON videogate_claims (owner);
         """,
     ),
+    (
+        3,
+        "learned task times",
+        """
+        CREATE TABLE videogate_latency (
+            id BIGSERIAL PRIMARY KEY,
+            key TEXT NOT NULL,
+            seconds DOUBLE PRECISION NOT NULL,
+            at DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX videogate_latency_key_at ON videogate_latency (key, at DESC, id DESC);
+        """,
+    ),
 )
 
 
