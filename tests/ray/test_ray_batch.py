@@ -18,20 +18,17 @@ from videogate._state.backend import open_state
 from videogate._state.journal import JobState
 from videogate_wan.emulator.testing import running_emulator
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        os.environ.get("VIDEOGATE_RAY_TESTS") != "1",
-        reason="the local Ray instance dies here (ray.wait exits); set VIDEOGATE_RAY_TESTS=1",
-    ),
-]
+pytestmark = pytest.mark.slow
+
+# Ray reads this once, when it is imported: under ``uv run`` it would otherwise rebuild the
+# environment for every worker (and the driver dies inside ray.wait). Workers run the
+# driver's interpreter instead.
+os.environ["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"
 ray = pytest.importorskip("ray")
 
 
 @pytest.fixture(scope="session")
 def ray_local():
-    # Workers run the driver's interpreter (no uv-run runtime environment to build).
-    os.environ["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
