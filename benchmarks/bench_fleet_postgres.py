@@ -46,6 +46,7 @@ def main() -> None:
         submits_per_second=5 / SCALE,
         queries_per_second=20 / SCALE,
         max_running_tasks=5,
+        reuse_renders=True,
     ) as emu:
         outs = [tmp / f"out{k}.jsonl" for k in range(PROCESSES)]
         started = time.monotonic()

@@ -53,7 +53,7 @@ def test_a_subfolder_uses_the_project_config_outputs_and_journal(project):
     assert result["video_url"].startswith(f"file://{project / 'output' / 'kenburns'}")
     assert not (project / "sub" / "deeper" / "output").exists()
     listed = vg("jobs", "--json", cwd=project)
-    assert result["job_id"] in [j["job_id"] for j in json.loads(listed.stdout)["jobs"]]
+    assert result["job_id"] in [json.loads(line)["job_id"] for line in listed.stdout.splitlines()]
     here, there = (
         json.loads(vg("config", "path", "--json", cwd=c).stdout) for c in (project, project / "sub")
     )

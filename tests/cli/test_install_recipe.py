@@ -107,7 +107,7 @@ def test_readme_install_recipe_in_a_fresh_venv(tmp_path, monkeypatch):
         )
     )
     assert made["provider"] == "k" and made["job_id"]
-    jobs = json.loads(run("jobs", "--json", cwd=project))["jobs"]
+    jobs = [json.loads(line) for line in run("jobs", "--json", cwd=project).splitlines()]
     assert [j["job_id"] for j in jobs] == [made["job_id"]]
     from_root = json.loads(run("config", "path", "--json", cwd=project))
     from_sub = json.loads(run("config", "path", "--json", cwd=project / "shots" / "day1"))

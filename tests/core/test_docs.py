@@ -10,6 +10,7 @@ from videogate._plugins.config import (
     CacheConfig,
     Config,
     RetryConfig,
+    StateConfig,
     StorageConfig,
 )
 from videogate._plugins.registry import make_plugin_manager
@@ -35,6 +36,7 @@ def test_every_config_key_is_documented():
         "[cache]": CacheConfig,
         "[storage]": StorageConfig,
         "[retry]": RetryConfig,
+        "[state]": StateConfig,
         "[budget]": BudgetConfig,
     }
     for heading, cls in sections.items():
@@ -44,6 +46,7 @@ def test_every_config_key_is_documented():
                 "cache",
                 "storage",
                 "retry",
+                "state",
                 "budget",
                 "providers",
                 "source",

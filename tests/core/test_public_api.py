@@ -6,6 +6,10 @@ import sys
 import videogate
 
 EXPECTED = {
+    "generate_many",
+    "agenerate_many",
+    "BatchItem",
+    "BatchOutcome",
     # contract
     "VideoRequest", "VideoResult", "ResultWarning", "Size", "ImageRef", "Capabilities",
     "NumberRange", "SizeRule", "ServiceLimits", "Mode", "Normalized", "normalize", "cache_key",

@@ -90,7 +90,7 @@ def test_jobs_and_resume(cli, capsys, tmp_path):
     assert main([*ARGS, "--json"]) == 0
     job = json.loads(capsys.readouterr().out)
     assert main(["jobs", "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)["jobs"]
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert listed[0]["task"]["task_id"] == job["task_id"]
     assert listed[0]["state"] == "succeeded"
     artifact = listed[0]["artifact"]
@@ -208,7 +208,7 @@ def test_json_result_has_the_job_id_of_the_journal(cli, capsys, tmp_path):
     data = json.loads(capsys.readouterr().out)
     assert data["job_id"]
     assert main(["jobs", "--json", "--config", str(_config_file(tmp_path))]) == 0
-    jobs = json.loads(capsys.readouterr().out)["jobs"]
+    jobs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert data["job_id"] in [j["job_id"] for j in jobs]
     assert all("T" in j["created_at"] for j in jobs)  # ISO 8601, not epoch seconds
 

@@ -65,7 +65,16 @@ if TYPE_CHECKING:
     from videogate._contract.schema import json_schema
     from videogate._contract.secrets import Secret, redact, register_secret
     from videogate._contract.size import Size
-    from videogate._engine.engine import Engine, Job, agenerate, estimate, generate
+    from videogate._engine.batch import BatchItem, BatchOutcome
+    from videogate._engine.engine import (
+        Engine,
+        Job,
+        agenerate,
+        agenerate_many,
+        estimate,
+        generate,
+        generate_many,
+    )
     from videogate._logging import RedactingFilter
     from videogate._plugins.config import Config, ProviderEntry, load_config
     from videogate._plugins.registry import (
@@ -136,6 +145,10 @@ __all__ = [
     "Job",
     "generate",
     "agenerate",
+    "generate_many",
+    "agenerate_many",
+    "BatchItem",
+    "BatchOutcome",
     "estimate",
     "Journal",
     "JobRecord",
@@ -243,6 +256,10 @@ _LAZY = {
     "Job": "videogate._engine.engine",
     "generate": "videogate._engine.engine",
     "agenerate": "videogate._engine.engine",
+    "generate_many": "videogate._engine.engine",
+    "agenerate_many": "videogate._engine.engine",
+    "BatchItem": "videogate._engine.batch",
+    "BatchOutcome": "videogate._engine.batch",
     "estimate": "videogate._engine.engine",
     "Journal": "videogate._state.journal",
     "JobRecord": "videogate._state.journal",

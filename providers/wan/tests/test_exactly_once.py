@@ -7,6 +7,9 @@ the DashScope emulator (the real SDK over loopback HTTP), sharing one state fold
   with the command that adopts one;
 - each lost submit answer (reset after send, read timeout, unreadable answer): exit 4, a
   ``task_unknown`` row, and ``resume`` adopting the task through the task list.
+
+The tests marked ``backends`` run twice: on the embedded SQLite state and on a real
+PostgreSQL server (``[state] url``), where the claims live in the server's journal.
 """
 
 from __future__ import annotations
@@ -39,17 +42,28 @@ def emu():
         yield emulator
 
 
+BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def world(tmp_path, photo, emu):
+def backend(request):
+    """The state backend of the test: ``sqlite`` unless parametrized (see ``BACKENDS``)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def world(tmp_path, photo, emu, backend, request):
     """Environment, config and helpers shared by the processes of one test."""
-    return World(tmp_path, photo, emu)
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
+    return World(tmp_path, photo, emu, url)
 
 
 class World:
-    def __init__(self, root: Path, photo: Path, emu) -> None:
+    def __init__(self, root: Path, photo: Path, emu, state_url: str | None = None) -> None:
         self.root = root
         self.photo = photo
         self.emu = emu
+        self.state_url = state_url
         self.config = root / "videogate.toml"
         self.write_config()
         self.env = {
@@ -66,7 +80,9 @@ class World:
             "poll_interval_min = 0.05\npoll_interval_max = 0.2\n"
             "[providers.wan]\n"
             'plugin = "wan"\n'
-            f'base_url = "{self.emu.base_url}"\n' + extra,
+            f'base_url = "{self.emu.base_url}"\n'
+            + extra
+            + (f'[state]\nurl = "{self.state_url}"\n' if self.state_url else ""),
             encoding="utf-8",
         )
 
@@ -106,6 +122,14 @@ class World:
         )
 
     def rows(self) -> list[dict]:
+        if self.state_url:
+            import psycopg
+
+            with psycopg.connect(self.state_url) as conn:
+                found = conn.execute("SELECT to_regclass('videogate_jobs')").fetchone()
+                if found is None or found[0] is None:
+                    return []
+                return [json.loads(r[0]) for r in conn.execute("SELECT data FROM videogate_jobs")]
         path = self.root / "state" / "videogate.sqlite3"
         if not path.exists():
             return []
@@ -138,7 +162,11 @@ def _wait(condition: Callable[[], bool], timeout: float = 60.0) -> None:
 # -- many processes, one payment --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n", [2, 4, 8])
+@pytest.mark.parametrize(
+    ("n", "backend"),
+    [(2, "sqlite"), (4, "sqlite"), (8, "sqlite"), (4, "postgresql")],
+    indirect=["backend"],
+)
 def test_n_processes_with_the_same_request_pay_once(world, n):
     processes = [world.start(world.generate_args()) for _ in range(n)]
     outputs = [p.communicate(timeout=180) for p in processes]
@@ -152,6 +180,7 @@ def test_n_processes_with_the_same_request_pay_once(world, n):
     _video(results[0])
 
 
+@BACKENDS
 def test_no_cache_still_follows_the_job_in_flight(world):
     first = world.start(world.generate_args())
     _wait(lambda: world.emu.stats()["submissions"] == 1)
@@ -222,7 +251,15 @@ def _task_status(emu) -> str | None:
 
 
 @pytest.mark.parametrize("again", ["generate", "resume"])
-@pytest.mark.parametrize("point", POINTS)
+@pytest.mark.parametrize(
+    ("point", "backend"),
+    [
+        *((p, "sqlite") for p in POINTS),
+        ("submit_in_flight", "postgresql"),
+        ("running", "postgresql"),
+    ],
+    indirect=["backend"],
+)
 def test_a_killed_generate_is_finished_without_paying_twice(world, point, again):
     _kill_at(world, point)
     if again == "generate":
@@ -278,6 +315,7 @@ LOST = {
 }
 
 
+@BACKENDS
 @pytest.mark.parametrize("fault", sorted(LOST))
 def test_a_lost_submit_answer_exits_4_and_resume_adopts_the_task(world, fault):
     if fault == "read_timeout":

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "spend": ("videogate._cli.spend", "estimated spend by provider over a period"),
     "mcp": ("videogate._cli.mcp", "serve videogate as Model Context Protocol tools"),
     "schema": ("videogate._cli.schema", "print the JSON Schema of request and result"),
+    "batch": ("videogate._cli.batch", "run a JSON Lines file of requests, outcomes as JSON Lines"),
     "jobs": ("videogate._cli.jobs", "list journaled jobs"),
     "resume": ("videogate._cli.resume", "resume unfinished jobs without paying twice"),
     "cache": ("videogate._cli.cache", "cache statistics and clearing"),

@@ -37,10 +37,17 @@ def _print(payload: dict[str, Any], as_json: bool, text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the action; exit 0, or 1 for ``get`` of an absent key."""
     from videogate._plugins.config import load_config
-    from videogate._state.cache import open_cache
+    from videogate._state.backend import open_state
 
     config = load_config(args.config)
-    cache = open_cache(config)
+    state = open_state(config)
+    try:
+        return _act(args, state.cache())
+    finally:
+        state.close()
+
+
+def _act(args: argparse.Namespace, cache: Any) -> int:
     if cache is None:
         _print({"enabled": False}, args.json, "the cache is disabled ([cache] enabled = false)")
         return 0

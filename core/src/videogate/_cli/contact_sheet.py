@@ -60,16 +60,16 @@ def resolve_video(value: str, config_path: str | None = None) -> Path:
 
 def _job_video_url(job_id: str, config_path: str | None) -> str | None:
     from videogate._plugins.config import load_config
-    from videogate._state.journal import SqliteJournal
+    from videogate._state.backend import open_state
 
     config = load_config(config_path)
-    if not config.state_path.is_file():
+    state = open_state(config)
+    if not state.exists():
         return None
-    journal = SqliteJournal(config.state_path)
     try:
-        record: Any = journal.get(job_id)
+        record: Any = state.journal().get(job_id)
     finally:
-        journal.close()
+        state.close()
     if record is None:
         return None
     url = (record.result or {}).get("video_url")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import Any
 
@@ -46,29 +47,45 @@ def _with_iso_times(data: dict[str, Any]) -> dict[str, Any]:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     parser.add_argument("--unfinished", action="store_true", help="only jobs not yet ended")
-    parser.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="at most this many (default: 50 as text, all with --json)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="JSON Lines: one job object per line, streamed"
+    )
     add_config_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    """List jobs."""
+    """List jobs (``--json``: JSON Lines, one job per line, streamed page by page)."""
     from videogate._plugins.config import load_config
-    from videogate._state.journal import SqliteJournal
+    from videogate._state.backend import open_state
+    from videogate._state.history import iter_jobs
 
     config = load_config(args.config)
-    if not config.state_path.is_file():  # a read never creates the database
-        print(json.dumps({"jobs": []}) if args.json else "no jobs")
+    state = open_state(config)
+    if not state.exists():  # a read never creates the database
+        if not args.json:
+            print("no jobs")
         return 0
-    journal = SqliteJournal(config.state_path)
     try:
-        records = journal.list(unfinished=args.unfinished, limit=args.limit)
+        limit = args.limit if args.limit is not None else (None if args.json else 50)
+        records = iter_jobs(state.journal(), unfinished=args.unfinished, limit=limit)
+        if args.json:
+            out = sys.stdout
+            for record in records:
+                out.write(json.dumps(_with_iso_times(record.to_dict()), sort_keys=True) + "\n")
+            out.flush()
+            return 0
+        return _print_text(list(records))
     finally:
-        journal.close()
-    if args.json:
-        jobs = [_with_iso_times(r.to_dict()) for r in records]
-        print(json.dumps({"jobs": jobs}, sort_keys=True))
-        return 0
+        state.close()
+
+
+def _print_text(records: list[Any]) -> int:
     if not records:
         print("no jobs")
         return 0

@@ -6,6 +6,7 @@ import argparse
 import json
 import re
 import time
+from typing import Any
 
 from videogate._cli._common import add_config_argument
 
@@ -46,15 +47,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the totals: jobs whose task was (or may have been) created; cache hits cost 0."""
     from videogate._plugins.config import load_config
-    from videogate._state.journal import SqliteJournal
+    from videogate._state.backend import open_state
 
     period = parse_since(args.since)
     config = load_config(args.config)
-    journal = SqliteJournal(config.state_path)
+    state = open_state(config)
     try:
+        journal: Any = state.journal()
         rows = journal.spend(time.time() - period, provider=args.provider)
     finally:
-        journal.close()
+        state.close()
     if args.json:
         print(json.dumps({"since": args.since, "totals": rows}, sort_keys=True))
         return 0

@@ -29,8 +29,17 @@ import concurrent.futures
 import contextlib
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+)
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from videogate._contract.normalize import Mode
 from videogate._contract.pricing import CostEstimate
@@ -49,7 +58,21 @@ from videogate._plugins.config import Config, load_config
 from videogate._plugins.registry import Registry
 from videogate._state.journal import JobRecord, Journal
 
-__all__ = ["Engine", "Job", "agenerate", "default_engine", "estimate", "generate"]
+if TYPE_CHECKING:
+    from videogate._engine.batch import BatchOutcome
+
+__all__ = [
+    "Engine",
+    "Job",
+    "agenerate",
+    "agenerate_many",
+    "default_engine",
+    "estimate",
+    "generate",
+    "generate_many",
+]
+
+T = TypeVar("T")
 
 
 class Engine:
@@ -320,6 +343,42 @@ class Engine:
                 thread.run(self._runner.cancel(run), timeout=60)
             raise
 
+    # -- many requests -----------------------------------------------------------------------
+
+    def map(
+        self,
+        items: Iterable[Any],
+        *,
+        window: int = 64,
+        timeout: float | None = None,
+        on_progress: Callable[[Any, Any], None] | None = None,
+    ) -> Iterator[BatchOutcome]:
+        """Generate every request of ``items`` (requests, mappings with optional ``id``,
+        ``provider``, ``mode``, or :class:`BatchItem`), at most ``window`` in flight, and
+        yield a :class:`BatchOutcome` (result or typed error) for each as it finishes.
+        ``items`` is read lazily, so any number of requests uses bounded memory."""
+        from videogate._engine.batch import map_requests
+
+        return map_requests(self, items, window=window, timeout=timeout, on_progress=on_progress)
+
+    def amap(
+        self,
+        items: Iterable[Any] | AsyncIterable[Any],
+        *,
+        window: int = 64,
+        timeout: float | None = None,
+        on_progress: Callable[[Any, Any], None] | None = None,
+    ) -> AsyncIterator[BatchOutcome]:
+        """Async :meth:`map` (``async for outcome in engine.amap(items)``); ``items`` may be
+        an async iterable."""
+        from videogate._engine.batch import amap_requests
+
+        return amap_requests(self, items, window=window, timeout=timeout, on_progress=on_progress)
+
+    def submit_coroutine(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coro`` on the engine's loop; its future (cancelling it cancels ``coro``)."""
+        return self._loop_thread().submit(coro)
+
     # -- cost ------------------------------------------------------------------------------
 
     async def aestimate(
@@ -470,6 +529,18 @@ def generate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> VideoR
 async def agenerate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> VideoResult:
     """Generate one video with the default engine (see :meth:`Engine.agenerate`)."""
     return await default_engine().agenerate(request, **kwargs)
+
+
+def generate_many(items: Iterable[Any], **kwargs: Any) -> Iterator[BatchOutcome]:
+    """Many requests with the default engine, outcomes as they finish (see :meth:`Engine.map`)."""
+    return default_engine().map(items, **kwargs)
+
+
+def agenerate_many(
+    items: Iterable[Any] | AsyncIterable[Any], **kwargs: Any
+) -> AsyncIterator[BatchOutcome]:
+    """Async :func:`generate_many` (see :meth:`Engine.amap`)."""
+    return default_engine().amap(items, **kwargs)
 
 
 def estimate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> CostEstimate:

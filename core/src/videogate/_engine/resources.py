@@ -15,7 +15,8 @@ from videogate._engine.observers import Observers
 from videogate._plugins.choice import default_provider_name, option_error, unknown_provider
 from videogate._plugins.config import Config
 from videogate._plugins.registry import Registry, load_registry
-from videogate._state.journal import Journal, SqliteJournal
+from videogate._state.backend import StateBackend, open_state
+from videogate._state.journal import Journal
 from videogate._state.latency import LatencyStore, MemoryLatencyStore
 
 __all__ = ["DEFAULT", "Resources"]
@@ -56,7 +57,16 @@ class Resources:
         self._storages: dict[str, Any] = {}
         self._providers: dict[str, Provider] = dict(providers or {})
         self._owned_providers: set[str] = set()
+        self._state: StateBackend | None = None
         self._lock = threading.RLock()
+
+    @property
+    def state(self) -> StateBackend:
+        """The state backend ``[state] url`` names (opened on first use)."""
+        with self._lock:
+            if self._state is None:
+                self._state = open_state(self.config)
+            return self._state
 
     @property
     def registry(self) -> Registry:
@@ -71,7 +81,7 @@ class Resources:
         """The job journal (opened on first use)."""
         with self._lock:
             if self._journal is None:
-                self._journal = SqliteJournal(self.config.state_path)
+                self._journal = self.state.journal()
             return self._journal
 
     @property
@@ -80,10 +90,8 @@ class Resources:
         database; in memory only when that cannot be opened); ``None`` when disabled."""
         with self._lock:
             if isinstance(self._latency, _Default):
-                from videogate._state.latency import SqliteLatencyStore
-
                 try:
-                    self._latency = SqliteLatencyStore(self.config.state_path)
+                    self._latency = self.state.latency()
                 except VideogateError as exc:
                     logger.warning("task times are kept in memory only: %s", exc)
                     self._latency = MemoryLatencyStore()
@@ -98,9 +106,7 @@ class Resources:
                 if not self.config.cache.enabled:
                     self._cache = None
                 else:
-                    from videogate._state.cache import open_cache
-
-                    self._cache = open_cache(self.config, self.registry.manager)
+                    self._cache = self.state.cache(self.registry.manager)
             return self._cache
 
     def storage(self, namespace: str) -> Any:
@@ -198,3 +204,6 @@ class Resources:
             if callable(closer):
                 with contextlib.suppress(Exception):
                     closer()
+        if self._state is not None:
+            with contextlib.suppress(Exception):
+                self._state.close()

@@ -72,9 +72,8 @@ class Runner:
         self.config = config
         self.clock = clock
         scale = config.poll_time_scale
-        self.limits: Limits = limits or LocalLimits(
-            functools.partial(_scaled_limits, resources.limits_of, scale), clock=clock
-        )
+        limits_of = functools.partial(_scaled_limits, resources.limits_of, scale)
+        self.limits: Limits = limits or _default_limits(resources, limits_of, clock)
         self.scheduler = PollScheduler(
             poll_policy
             or PollPolicy(
@@ -412,6 +411,23 @@ class Runner:
         self.workers.shutdown(wait=False, cancel_futures=True)
         self.finalizers.shutdown(wait=False, cancel_futures=True)
         self._db.shutdown(wait=True)
+
+
+def _default_limits(
+    resources: Resources,
+    limits_of: Callable[[str], ServiceLimits],
+    clock: Callable[[], float],
+) -> Limits:
+    """Shared limits when the state backend keeps them (PostgreSQL), else in-process ones."""
+    from videogate._state.backend import state_kind
+
+    if state_kind(resources.config) == "postgresql":
+        from videogate._engine.shared_limits import SharedLimits
+
+        store = resources.state.limit_store()
+        if store is not None:
+            return SharedLimits(store, limits_of)
+    return LocalLimits(limits_of, clock=clock)
 
 
 def _scaled_limits(

@@ -31,6 +31,7 @@ __all__ = [
     "Config",
     "ProviderEntry",
     "RetryConfig",
+    "StateConfig",
     "StorageConfig",
     "default_state_dir",
     "find_config_file",
@@ -40,6 +41,7 @@ __all__ = [
 
 DEFAULT_PROVIDER = "kenburns"
 CONFIG_ENV = "VIDEOGATE_CONFIG"
+STATE_URL_ENV = "VIDEOGATE_STATE_URL"
 CONFIG_DIR_ENV = "VIDEOGATE_CONFIG_DIR"
 STATE_DIR_ENV = "VIDEOGATE_STATE_DIR"
 OUTPUT_ENV = "OUTPUT_DIR"
@@ -111,6 +113,18 @@ class StorageConfig:
 
 
 @attrs.frozen(kw_only=True)
+class StateConfig:
+    """``[state]``: where the journal, cache, claims, latencies and account limits live."""
+
+    url: str | None = None
+    """``postgresql://...`` for state shared by many processes and machines; default (unset
+    or ``sqlite:///PATH``): the embedded SQLite file ``state_path``. ``$VIDEOGATE_STATE_URL``
+    overrides it."""
+    lease: float = 30.0
+    """Seconds a running-task slot stays taken by a process that stopped renewing it."""
+
+
+@attrs.frozen(kw_only=True)
 class RetryConfig:
     """``[retry]``: retries of safe operations (poll, download, cancel) and provable
     non-submissions."""
@@ -162,6 +176,7 @@ class Config:
     cache: CacheConfig = CacheConfig()
     storage: StorageConfig = StorageConfig()
     retry: RetryConfig = RetryConfig()
+    state: StateConfig = StateConfig()
     budget: BudgetConfig = BudgetConfig()
     providers: dict[str, ProviderEntry] = attrs.field(factory=dict, hash=False)
     source: str | None = None
@@ -199,6 +214,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "cache": CacheConfig,
     "storage": StorageConfig,
     "retry": RetryConfig,
+    "state": StateConfig,
     "budget": BudgetConfig,
 }
 _TYPES: dict[type[Any], dict[str, Any]] = {}
@@ -435,6 +451,11 @@ def config_from_dict(
         if env.get(var):
             table[key] = env[var]
             sources[key] = f"${var}"
+    if env.get(STATE_URL_ENV):
+        state = dict(table.get("state") or {})
+        state["url"] = env[STATE_URL_ENV]
+        table["state"] = state
+        sources["state.url"] = f"${STATE_URL_ENV}"
     if "output_dir" not in table and path and origins is None:
         table["output_dir"] = str(Path(path).absolute().parent / "output")
         sources["output_dir"] = f"beside {path}"

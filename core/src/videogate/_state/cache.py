@@ -83,14 +83,16 @@ class Cache(Protocol):
         ...
 
 
-def _encode(result: VideoResult) -> str:
+def encode_result(result: VideoResult) -> str:
+    """The canonical JSON of ``result`` as cached (``cached`` false, secrets masked)."""
     from videogate._contract.convert import unstructure
 
     data = unstructure(attrs.evolve(result, cached=False))
     return redact(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 
 
-def _decode(text: str) -> VideoResult:
+def decode_result(text: str) -> VideoResult:
+    """The result from :func:`encode_result` output."""
     from videogate._contract.convert import from_json
 
     return from_json(text, VideoResult)
@@ -153,7 +155,7 @@ class SqliteCache:
         if row is None:
             return None
         try:
-            result = _decode(row[0])
+            result = decode_result(row[0])
         except VideogateError:
             self.delete(key)
             return None
@@ -161,7 +163,7 @@ class SqliteCache:
 
     def put(self, key: str, result: VideoResult, object_key: str) -> None:
         """Store the entry (URLs and metadata only; secrets are masked)."""
-        row = (key, _encode(result), object_key, result.provider, time.time())
+        row = (key, encode_result(result), object_key, result.provider, time.time())
         self._run(
             "write",
             lambda conn: conn.execute(

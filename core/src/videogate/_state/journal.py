@@ -35,7 +35,7 @@ from videogate._contract.errors import StorageError
 from videogate._contract.secrets import redact
 from videogate._state.claims import Claim, ClaimRole
 
-__all__ = ["JobRecord", "JobState", "Journal", "SqliteJournal"]
+__all__ = ["JobRecord", "JobState", "Journal", "SqliteJournal", "dump_record"]
 
 
 class JobState(enum.StrEnum):
@@ -217,6 +217,8 @@ CREATE TABLE IF NOT EXISTS videogate_claims (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS videogate_claims_owner ON videogate_claims (owner);
+CREATE INDEX IF NOT EXISTS videogate_jobs_task_id
+    ON videogate_jobs (json_extract(data, '$.task.task_id'));
 """
 
 #: Columns added after the first schema, created on open when an older file lacks them.
@@ -251,7 +253,8 @@ _PAID = (JobState.SUBMITTING, JobState.SUBMITTED, JobState.TASK_UNKNOWN)
 _BUSY_TIMEOUT = 60.0
 
 
-def _dumps(record: JobRecord) -> str:
+def dump_record(record: JobRecord) -> str:
+    """The record as stored: sorted JSON with secrets masked."""
     # Belt and braces: nothing the engine writes should hold a secret, but a provider could
     # put one in a message; mask it before it reaches the disk.
     return redact(json.dumps(record.to_dict(), sort_keys=True, ensure_ascii=False))
@@ -314,7 +317,7 @@ class SqliteJournal:
                         str(record.state),
                         record.provider,
                         record.created_at,
-                        _dumps(record),
+                        dump_record(record),
                         *_cost(record),
                     ),
                 )
@@ -338,7 +341,7 @@ class SqliteJournal:
                     db.execute(
                         "UPDATE videogate_jobs SET state = ?, data = ?, cost = ?, currency = ? "
                         "WHERE job_id = ?",
-                        (str(record.state), _dumps(record), *_cost(record), job_id),
+                        (str(record.state), dump_record(record), *_cost(record), job_id),
                     )
             except sqlite3.Error as exc:
                 raise self._fail(exc) from None
@@ -356,17 +359,26 @@ class SqliteJournal:
         return None if row is None else JobRecord.from_dict(json.loads(row[0]))
 
     def list(self, *, unfinished: bool = False, limit: int | None = None) -> list[JobRecord]:
-        """Jobs, newest first."""
-        query = "SELECT data FROM videogate_jobs"
+        """Jobs, newest first (for long histories use :meth:`page` or ``iter_jobs``)."""
+        return self.page(unfinished=unfinished, before=None, size=limit)
+
+    def page(
+        self, *, unfinished: bool = False, before: str | None = None, size: int | None = None
+    ) -> builtins.list[JobRecord]:
+        """Up to ``size`` jobs older than job id ``before``, newest first (index order)."""
+        query = "SELECT data FROM videogate_jobs WHERE 1"
         params: list[Any] = []
         if unfinished:
             ends = [str(s) for s in JobState if s.finished]
-            query += f" WHERE state NOT IN ({', '.join('?' * len(ends))})"
+            query += f" AND state NOT IN ({', '.join('?' * len(ends))})"
             params.extend(ends)
+        if before is not None:
+            query += " AND job_id < ?"
+            params.append(before)
         query += " ORDER BY job_id DESC"
-        if limit is not None:
+        if size is not None:
             query += " LIMIT ?"
-            params.append(limit)
+            params.append(size)
         with self._lock:
             try:
                 rows = self._db.execute(query, params).fetchall()
@@ -476,8 +488,8 @@ class SqliteJournal:
         with self._lock:
             try:
                 rows = self._db.execute(
-                    "SELECT json_extract(data, '$.task.task_id') AS tid FROM videogate_jobs "
-                    f"WHERE tid IN ({marks})",
+                    "SELECT json_extract(data, '$.task.task_id') FROM videogate_jobs "
+                    f"WHERE json_extract(data, '$.task.task_id') IN ({marks})",
                     wanted,
                 ).fetchall()
             except sqlite3.Error as exc:

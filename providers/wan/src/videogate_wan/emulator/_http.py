@@ -120,6 +120,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         """Answer 429 when ``kind`` (``submit`` or ``query``) is over the service's rate."""
         if not self.emulator.over_limit(kind):
             return False
+        self.emulator.counters.bump("throttled")
         self._error(429, "Throttling.RateQuota", _RATE_LIMITED, {"Retry-After": "1"})
         return True
 

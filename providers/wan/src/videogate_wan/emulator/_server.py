@@ -27,6 +27,9 @@ SETTINGS: Final = (
     "time_scale",
     "enforce_limits",
     "task_ttl",
+    "submits_per_second",
+    "queries_per_second",
+    "max_running_tasks",
     "jitter",
     "max_running",
     "reuse_renders",
@@ -45,6 +48,13 @@ class Emulator:
     :param enforce_limits: answer 429 ``Throttling.RateQuota`` beyond 5 submits/s and 20
         queries/s, like the service.
     :param task_ttl: seconds after which a task id is forgotten (``UNKNOWN``).
+    :param submits_per_second: the submit rate enforced with ``enforce_limits`` (default:
+        5 per second of the service, i.e. ``5 / time_scale``).
+    :param queries_per_second: the query rate enforced with ``enforce_limits`` (default:
+        20 per second of the service).
+    :param max_running_tasks: with ``enforce_limits``, a submit while this many tasks are
+        PENDING or RUNNING is answered 429 (``None``: no such check; DashScope's cap is 5).
+        Every 429 counts in ``throttled``.
     :param jitter: each task runs ``running_seconds`` times a factor drawn uniformly from
         ``1 - jitter .. 1 + jitter``.
     :param max_running: the account's running-task cap (DashScope: 5): tasks beyond it wait
@@ -69,6 +79,9 @@ class Emulator:
         api_keys: set[str] | None = None,
         enforce_limits: bool = False,
         task_ttl: float = 24 * 3600.0,
+        submits_per_second: float | None = None,
+        queries_per_second: float | None = None,
+        max_running_tasks: int | None = None,
         jitter: float = 0.0,
         max_running: int | None = None,
         seed: int | None = None,
@@ -82,6 +95,9 @@ class Emulator:
         self.api_keys = api_keys
         self.enforce_limits = enforce_limits
         self.task_ttl = task_ttl
+        self.submits_per_second = submits_per_second
+        self.queries_per_second = queries_per_second
+        self.max_running_tasks = max_running_tasks
         self.jitter = jitter
         self.max_running = max_running
         self.random = random.Random(seed)
@@ -213,11 +229,22 @@ class Emulator:
     def over_limit(self, kind: str) -> bool:
         if not self.enforce_limits:
             return False
-        cap = 5 if kind == "submit" else 20
+        chosen = self.submits_per_second if kind == "submit" else self.queries_per_second
         with self._limit_lock:
+            if kind == "submit" and self.max_running_tasks is not None:
+                moment = now()
+                live = sum(
+                    1 for t in self.store.all() if t.status(moment) in ("PENDING", "RUNNING")
+                )
+                if live >= self.max_running_tasks:
+                    return True
+            # The service allows 5 submits (20 queries) in any second; a faster rate is
+            # the same allowance in a proportionally shorter window (a time-scaled service).
+            cap = 5 if kind == "submit" else 20
+            span = self.time_scale if chosen is None else cap / chosen
             window = self._recent[kind]
             moment = time.monotonic()
-            while window and moment - window[0] > self.time_scale:
+            while window and moment - window[0] > span:
                 window.popleft()
             if len(window) >= cap:
                 return True
