@@ -20,7 +20,7 @@ PROCESSES = 4
 
 def _race(path: str, barrier: Any, out: Any) -> None:
     from videogate._state.claims import ClaimRole, new_owner
-    from videogate._state.journal import SqliteJournal
+    from videogate._state.sqlite_journal import SqliteJournal
 
     journal = SqliteJournal(path)
     owner = new_owner()
@@ -37,7 +37,7 @@ def _race(path: str, barrier: Any, out: Any) -> None:
 
 def main() -> int:
     from videogate._state.claims import new_owner
-    from videogate._state.journal import SqliteJournal
+    from videogate._state.sqlite_journal import SqliteJournal
 
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "solo.sqlite3")

@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from videogate._state.journal import JobRecord, JobState, SqliteJournal, dump_record
+from videogate._state.journal import JobRecord, JobState, dump_record
+from videogate._state.sqlite_journal import SqliteJournal
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 

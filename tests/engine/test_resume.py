@@ -20,7 +20,8 @@ from videogate._contract.capabilities import ServiceLimits
 from videogate._engine.engine import Engine
 from videogate._engine.ids import new_job_id
 from videogate._plugins.registry import load_registry
-from videogate._state.journal import JobState, SqliteJournal
+from videogate._state.journal import JobState
+from videogate._state.sqlite_journal import SqliteJournal
 
 CHILD = textwrap.dedent(
     """

@@ -9,8 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from videogate._state.journal import SqliteJournal
 from videogate._state.latency import KEEP, MemoryLatencyStore, SqliteLatencyStore
+from videogate._state.sqlite_journal import SqliteJournal
 
 ENGINE_TESTS = str(Path(__file__).resolve().parent.parent / "engine")
 

@@ -66,8 +66,7 @@ if TYPE_CHECKING:
     from videogate._contract.secrets import Secret, redact, register_secret
     from videogate._contract.size import Size
     from videogate._engine.batch import BatchItem, BatchOutcome
-    from videogate._engine.engine import (
-        Engine,
+    from videogate._engine.defaults import (
         Job,
         agenerate,
         agenerate_many,
@@ -75,6 +74,7 @@ if TYPE_CHECKING:
         generate,
         generate_many,
     )
+    from videogate._engine.engine import Engine
     from videogate._logging import RedactingFilter
     from videogate._plugins.config import Config, ProviderEntry, load_config
     from videogate._plugins.registry import (
@@ -85,7 +85,8 @@ if TYPE_CHECKING:
     )
     from videogate._state.cache import Cache, SqliteCache
     from videogate._state.cachekey import cache_key
-    from videogate._state.journal import JobRecord, Journal, SqliteJournal
+    from videogate._state.journal import JobRecord, Journal
+    from videogate._state.sqlite_journal import SqliteJournal
     from videogate.hookspecs import hookimpl, hookspec
 
 __all__ = [
@@ -253,17 +254,17 @@ _LAZY = {
     "hookimpl": "videogate.hookspecs",
     "hookspec": "videogate.hookspecs",
     "Engine": "videogate._engine.engine",
-    "Job": "videogate._engine.engine",
-    "generate": "videogate._engine.engine",
-    "agenerate": "videogate._engine.engine",
-    "generate_many": "videogate._engine.engine",
-    "agenerate_many": "videogate._engine.engine",
+    "Job": "videogate._engine.defaults",
+    "generate": "videogate._engine.defaults",
+    "agenerate": "videogate._engine.defaults",
+    "generate_many": "videogate._engine.defaults",
+    "agenerate_many": "videogate._engine.defaults",
     "BatchItem": "videogate._engine.batch",
     "BatchOutcome": "videogate._engine.batch",
-    "estimate": "videogate._engine.engine",
+    "estimate": "videogate._engine.defaults",
     "Journal": "videogate._state.journal",
     "JobRecord": "videogate._state.journal",
-    "SqliteJournal": "videogate._state.journal",
+    "SqliteJournal": "videogate._state.sqlite_journal",
     "Storage": "videogate._artifacts.storage",
     "StoredObject": "videogate._artifacts.storage",
     "FsspecStorage": "videogate._artifacts.fsspec_storage",

@@ -24,7 +24,6 @@ This module holds the public faces; :mod:`videogate._engine.runner` runs the job
 from __future__ import annotations
 
 import asyncio
-import atexit
 import concurrent.futures
 import contextlib
 import threading
@@ -47,7 +46,7 @@ from videogate._contract.provider import CancelOutcome, Provider
 from videogate._contract.request import VideoRequest
 from videogate._contract.result import VideoResult
 from videogate._engine.adoption import adopt, adopt_journaled
-from videogate._engine.handle import Job, set_default_host
+from videogate._engine.handle import Job
 from videogate._engine.limits import Limits
 from videogate._engine.loopthread import LoopThread
 from videogate._engine.pacing import PollPolicy
@@ -61,16 +60,7 @@ from videogate._state.journal import JobRecord, Journal
 if TYPE_CHECKING:
     from videogate._engine.batch import BatchOutcome
 
-__all__ = [
-    "Engine",
-    "Job",
-    "agenerate",
-    "agenerate_many",
-    "default_engine",
-    "estimate",
-    "generate",
-    "generate_many",
-]
+__all__ = ["Engine", "Job"]
 
 T = TypeVar("T")
 
@@ -502,50 +492,3 @@ class _Host:
 
     def adopt(self, record: JobRecord) -> Job:
         return self._engine.adopt(record)
-
-
-# -- module-level faces -----------------------------------------------------------------------
-
-_default: Engine | None = None
-_default_lock = threading.Lock()
-
-
-def default_engine() -> Engine:
-    """The process-wide engine used by :func:`generate` (configured by
-    :func:`load_config`, closed at exit)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Engine(load_config())
-            atexit.register(_default.close)
-        return _default
-
-
-def generate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> VideoResult:
-    """Generate one video with the default engine (see :meth:`Engine.generate`)."""
-    return default_engine().generate(request, **kwargs)
-
-
-async def agenerate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> VideoResult:
-    """Generate one video with the default engine (see :meth:`Engine.agenerate`)."""
-    return await default_engine().agenerate(request, **kwargs)
-
-
-def generate_many(items: Iterable[Any], **kwargs: Any) -> Iterator[BatchOutcome]:
-    """Many requests with the default engine, outcomes as they finish (see :meth:`Engine.map`)."""
-    return default_engine().map(items, **kwargs)
-
-
-def agenerate_many(
-    items: Iterable[Any] | AsyncIterable[Any], **kwargs: Any
-) -> AsyncIterator[BatchOutcome]:
-    """Async :func:`generate_many` (see :meth:`Engine.amap`)."""
-    return default_engine().amap(items, **kwargs)
-
-
-def estimate(request: VideoRequest | Mapping[str, Any], **kwargs: Any) -> CostEstimate:
-    """Estimate a job's cost with the default engine (see :meth:`Engine.estimate`)."""
-    return default_engine().estimate(request, **kwargs)
-
-
-set_default_host(default_engine)

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from videogate._contract.errors import ConfigError
-from videogate._state.journal import Journal, SqliteJournal
+from videogate._state.journal import Journal
+from videogate._state.sqlite_journal import SqliteJournal
 
 if TYPE_CHECKING:
     import pluggy
