@@ -97,7 +97,7 @@ def test_kenburns_costs_nothing(tmp_path):
 
 
 def test_module_level_estimate_uses_the_default_engine(monkeypatch):
-    from videogate._engine import engine as engine_module
+    from videogate._engine import defaults as engine_module
 
     # A default engine of its own, closed after, so no other test inherits its output folder.
     monkeypatch.setattr(engine_module, "_default", None)
