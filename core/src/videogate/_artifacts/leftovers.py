@@ -17,6 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
+from videogate._processes import process_gone
+
 __all__ = [
     "MAX_AGE",
     "clean_local_parts",
@@ -54,18 +56,7 @@ def staging_prefix() -> str:
 
 
 def _dead_writer(pid_text: str, host: str) -> bool:
-    if host != _host():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return host == _host() and process_gone(int(pid_text))
 
 
 def _stale(name: str, path: Path, pattern: re.Pattern[str], now: float, max_age: float) -> bool:

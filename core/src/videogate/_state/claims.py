@@ -21,6 +21,8 @@ import uuid
 
 import attrs
 
+from videogate._processes import process_gone
+
 __all__ = ["Claim", "ClaimRole", "new_owner", "owner_gone"]
 
 
@@ -67,23 +69,4 @@ def owner_gone(owner: str) -> bool:
     pid_text = rest.partition("/")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return _zombie(pid)
-
-
-def _zombie(pid: int) -> bool:
-    """Whether ``pid`` has exited and only waits to be reaped (Linux; else ``False``)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            fields = fh.read().rsplit(")", 1)[-1].split()
-    except OSError:
-        return False
-    return bool(fields) and fields[0] == "Z"
+    return process_gone(int(pid_text))
