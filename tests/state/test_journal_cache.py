@@ -66,10 +66,10 @@ def test_paged_history_is_complete_and_ordered(state):
 def test_journal_masks_secrets(state):
     from videogate._contract.secrets import register_secret
 
-    register_secret("sk-0123456789abcdef0123")
+    register_secret("sk-test-0123456789-abcdef")
     journal = state.journal()
-    journal.add(_record(0, error={"message": "bad key sk-0123456789abcdef0123"}))
-    assert "sk-0123456789abcdef0123" not in str(journal.get("job00000000"))
+    journal.add(_record(0, error={"message": "bad key sk-test-0123456789-abcdef"}))
+    assert "sk-test-0123456789-abcdef" not in str(journal.get("job00000000"))
 
 
 def test_cache_put_get_stats_clear(state):
