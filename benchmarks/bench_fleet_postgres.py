@@ -3,7 +3,7 @@
 
 Prints: jobs completed, submissions per job, throttled responses, slot utilisation (task
 seconds over 5 x makespan), queries per job and peak RSS per process.
-Run: ``.venv/bin/python benchmarks/bench_fleet_postgres.py``.
+Run: ``.venv/bin/python benchmarks/bench_fleet_postgres.py [SCALE [TASK_SECONDS]]``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from PIL import Image  # noqa: E402
 
 from videogate_wan.emulator.testing import running_emulator  # noqa: E402
 
-SCALE = 0.05
+#: Real seconds per service second (first argument; default 0.05, i.e. 20x faster than life).
+SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 0.05
+#: Service seconds a task takes (second argument; default 10: 1 s pending + 9 s running).
+TASK = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 PROCESSES, JOBS = 4, 250
 
 
@@ -40,7 +43,7 @@ def main() -> None:
     batch = write_batch(tmp / "batch.jsonl", photo, PROCESSES * JOBS, prefix="bench")
     with running_emulator(
         pending_seconds=1.0,
-        running_seconds=9.0,
+        running_seconds=TASK - 1.0,
         time_scale=SCALE,
         enforce_limits=True,
         submits_per_second=5 / SCALE,
@@ -68,7 +71,9 @@ def main() -> None:
     last = max(t.created + t.pending_seconds + t.running_seconds for t in tasks)
     busy = sum(t.pending_seconds + t.running_seconds for t in tasks)
     total = PROCESSES * JOBS
-    print(f"time scale 1 s = {SCALE * 1000:g} ms; {PROCESSES} processes x {JOBS} jobs of 10 s")
+    print(
+        f"time scale 1 s = {SCALE * 1000:g} ms; {PROCESSES} processes x {JOBS} jobs of {TASK:g} s"
+    )
     print(f"completed:          {sum(o['ok'] for o in outcomes)}/{total}")
     print(f"submissions/job:    {stats['submissions'] / total:.3f}")
     print(f"throttled:          {stats.get('throttled', 0)}")
