@@ -2,13 +2,16 @@
 5 running tasks, 5 submits/s and 20 queries/s (time-scaled), state on an embedded PostgreSQL.
 
 Prints: jobs completed, submissions per job, throttled responses, slot utilisation (task
-seconds over 5 x makespan), queries per job and peak RSS per process.
+seconds over 5 x makespan), queries per job, the idle slot time per job (service seconds)
+and how much of it is the detection delay (task end to the query that sees it; the rest is
+the hand-off to the next submit), and peak RSS per process.
 Run: ``.venv/bin/python benchmarks/bench_fleet_postgres.py [SCALE [TASK_SECONDS]]``.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -70,6 +73,12 @@ def main() -> None:
     first = min(t.created for t in tasks)
     last = max(t.created + t.pending_seconds + t.running_seconds for t in tasks)
     busy = sum(t.pending_seconds + t.running_seconds for t in tasks)
+    seen: dict[str, float] = {}
+    for task_id, moment, status in emu.query_log:
+        if status == "SUCCEEDED":
+            seen.setdefault(task_id, moment)
+    detection = [(seen[t.task_id] - emu.end_of(t)) / SCALE for t in tasks if t.task_id in seen]
+    idle = (5 * (last - first) - busy) / SCALE / len(tasks)
     total = PROCESSES * JOBS
     print(
         f"time scale 1 s = {SCALE * 1000:g} ms; {PROCESSES} processes x {JOBS} jobs of {TASK:g} s"
@@ -79,6 +88,9 @@ def main() -> None:
     print(f"throttled:          {stats.get('throttled', 0)}")
     print(f"slot utilisation:   {busy / (5 * (last - first)):.1%}  (target >= 95%)")
     print(f"queries/job:        {stats['queries'] / total:.1f}")
+    print(
+        f"idle slot time/job: {idle:.2f} s, of which detection {statistics.mean(detection):.2f} s"
+    )
     print(f"peak RSS/process:   {', '.join(str(r['peak_rss_mb']) for r in reports)} MB")
     print(f"wall time:          {wall:.1f} s")
     server.cleanup()

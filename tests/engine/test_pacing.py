@@ -121,3 +121,35 @@ def test_model_keeps_a_bounded_history_per_class():
     for value in range(20):
         model.observe("k", float(value))
     assert model.samples("k") == [float(v) for v in range(12, 20)]
+
+
+@given(
+    windows(),
+    st.integers(1, 50),
+    st.floats(0.1, 1000),
+    st.floats(0.0, 0.5),
+    st.floats(0.1, 10),
+)
+def test_contended_polling_narrows_the_budget_within_the_query_rate(
+    window, slots, rate, share, budget
+):
+    policy = PollPolicy(budget=budget, slot_idle=share)
+    narrowed = policy.contended(window, slots, rate)
+    assert narrowed.budget <= policy.budget
+    step = narrowed.step(window)
+    # Polling every running task at this step stays within 80 % of the account's rate.
+    assert step >= min(policy.step(window), slots / (rate * 0.8)) - 1e-9
+    assert step >= policy.min_interval
+    if share * window.typical >= budget:
+        assert narrowed == policy  # long tasks: the usual budget already is a small share
+
+
+def test_contended_polling_on_short_and_long_tasks():
+    policy = PollPolicy()  # DashScope: 5 slots, 20 queries/s
+    short = Window(9.0, 10.0, 11.0, 20)
+    assert policy.step(short) == 1.5
+    assert abs(policy.contended(short, 5, 20).step(short) - 0.32) < 1e-9
+    long = Window(250.0, 300.0, 350.0, 20)
+    assert policy.contended(long, 5, 20) == policy
+    assert PollPolicy(slot_idle=0).contended(short, 5, 20) == PollPolicy(slot_idle=0)
+    assert policy.contended(None, 5, 20) == policy

@@ -351,8 +351,16 @@ def test_a_refused_connection_is_not_a_lost_answer(world, tmp_path):
         f'base_url = "http://127.0.0.1:{port}/api/v1"\n[retry]\nattempts = 1\n',
         encoding="utf-8",
     )
+    # A local image is uploaded before the job takes a slot: refused there, no job row.
     done = world.run(world.generate_args())
     assert done.returncode == 4, done.stderr  # transient, retryable
+    assert "TaskMayExist" not in done.stderr and "nothing billed" in done.stderr
+    assert world.rows() == []
+    # An image URL needs no upload: the submit itself is refused, the row ends failed.
+    args = world.generate_args()
+    args[args.index("--image") + 1] = "https://images.example/photo.png"
+    done = world.run(args)
+    assert done.returncode == 4, done.stderr
     assert "TaskMayExist" not in done.stderr
     (row,) = world.rows()
     assert row["state"] == "failed"  # nothing was sent: nothing to reconcile

@@ -187,6 +187,17 @@ class Provider(abc.ABC):
         :class:`UnsupportedParameter` for anything capabilities could not express.
         """
 
+    def stage(self, native: dict[str, Any]) -> dict[str, Any]:
+        """Put the request's inputs where the service reads them (uploads) and return the
+        native parameters that refer to them; by default ``native`` unchanged.
+
+        Called once per paid job, after ``prepare`` and before the job waits for one of the
+        account's running-task slots, so uploads never hold a slot. It must create no task
+        and cost nothing (it is repeated on retryable errors), and ``submit`` must still
+        accept unstaged parameters. Mark errors with code ``NotSent``.
+        """
+        return native
+
     @abc.abstractmethod
     def submit(self, native: dict[str, Any]) -> TaskRef:
         """Start one task with ``native`` parameters; one billable call, never retried here."""

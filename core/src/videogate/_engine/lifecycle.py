@@ -1,5 +1,5 @@
-"""The life of one run, from its slot to its end: prepare, submit, poll, collect, under the
-run's deadline, with cancels and engine shutdown ending it cleanly and exactly once."""
+"""The life of one run: prepare, stage, take a slot, submit, poll, collect, under the run's
+deadline, with cancels and engine shutdown ending it cleanly and exactly once."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from videogate._engine.reconcile import reconcile
 from videogate._engine.run import Run, cancelled_message
 from videogate._engine.runcontext import RunContext
 from videogate._engine.services import RunServices
+from videogate._engine.staging import stage
 from videogate._engine.submitting import submit
 from videogate._state.journal import JobState
 
@@ -173,6 +174,8 @@ async def _lifecycle(services: RunServices, run: Run) -> VideoResult:
                 return followed
         if run.ref is None and run.record.task_may_exist:
             await reconcile(services, run, task_id=run.adopt_task)
+        if run.ref is None and native is not None:
+            native = await stage(services, run, native)
         if not run.holding_slot:
             await services.limits.acquire_slot(ctx.name)
             run.holding_slot = True

@@ -140,6 +140,12 @@ class Limits(Protocol):
     def back_off(self, provider: str, seconds: float) -> None:
         """The service asked for a pause (Retry-After): hold every call to it."""
 
+    def waiting(self, provider: str) -> int:
+        """How many jobs here wait for a running-task slot of ``provider``."""
+
+    def declared(self, provider: str) -> ServiceLimits:
+        """The limits these slots and pacers enforce for ``provider``."""
+
 
 class LocalLimits:
     """In-process :class:`Limits`: one :class:`ProviderLimits` per provider name.
@@ -167,6 +173,12 @@ class LocalLimits:
 
     async def acquire_slot(self, provider: str) -> None:
         await self.of(provider).slots.acquire()
+
+    def waiting(self, provider: str) -> int:
+        return len(self.of(provider).slots._waiters)
+
+    def declared(self, provider: str) -> ServiceLimits:
+        return self.of(provider).limits
 
     def release_slot(self, provider: str) -> None:
         self.of(provider).slots.release()

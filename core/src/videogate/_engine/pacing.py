@@ -8,6 +8,11 @@ one every ``step`` seconds, where ``step`` is twice the mean detection delay all
 (``budget``), trimmed for short tasks; well beyond ``high`` the steps grow slowly. Two polls of
 one task are never closer than the step, and a service's Retry-After only pushes polls later.
 
+While jobs wait for one of the account's running-task slots, a finished task that is not yet
+seen holds a slot the queue could use: :meth:`PollPolicy.contended` then narrows the budget to
+a share (``slot_idle``) of the typical task time, never below what the account's query rate
+allows for all its running tasks.
+
 With no window at all (no history, no prior) the first poll follows the submit at once and
 the steps double every third poll up to the largest step, like the DashScope SDK's own wait.
 """
@@ -23,6 +28,10 @@ import attrs
 from videogate._contract.capabilities import LatencyPrior
 
 __all__ = ["LatencyModel", "PollPolicy", "Window", "window_of"]
+
+#: Share of an account's query rate that contended polling may plan to use (the rest is left
+#: for scheduling jitter, retries and other callers).
+CONTENDED_QUERY_SHARE = 0.8
 
 
 @attrs.frozen
@@ -53,6 +62,8 @@ class PollPolicy:
         window of +/-30 % around them.
     :ivar time_scale: real seconds per service second (below 1 only against an emulator
         running faster than real time); providers' priors are multiplied by it.
+    :ivar slot_idle: while jobs wait for a running-task slot, the mean detection delay is at
+        most this share of the typical task time (0: no change under contention).
     """
 
     budget: float = 2.5
@@ -64,6 +75,7 @@ class PollPolicy:
     high_quantile: float = 0.95
     min_samples: int = 5
     time_scale: float = 1.0
+    slot_idle: float = 0.02
 
     def scaled(self, factor: float) -> PollPolicy:
         """The same policy on a clock running ``1/factor`` times faster (simulations)."""
@@ -79,6 +91,26 @@ class PollPolicy:
     def max_step(self) -> float:
         """The step inside the window for tasks long enough to use the whole budget."""
         return max(self.min_interval, 2.0 * self.budget * self.margin)
+
+    def contended(
+        self, window: Window | None, slots: int | None, query_rate: float | None
+    ) -> PollPolicy:
+        """The policy while jobs wait for one of ``slots`` running-task slots of an account
+        allowing ``query_rate`` status queries per second.
+
+        The budget shrinks to ``slot_idle`` of the window's typical time, but not below the
+        step at which polling every running task stays within
+        :data:`CONTENDED_QUERY_SHARE` of the query rate (nor below ``min_interval``).
+        """
+        if window is None or self.slot_idle <= 0:
+            return self
+        step = max(self.min_interval, 2.0 * self.slot_idle * window.typical * self.margin)
+        if slots and query_rate:
+            step = max(step, slots / (query_rate * CONTENDED_QUERY_SHARE))
+        budget = step / (2.0 * self.margin)
+        if budget >= self.budget:
+            return self
+        return attrs.evolve(self, budget=budget)
 
     def step(self, window: Window | None) -> float:
         """Seconds between two polls of a task inside ``window``."""

@@ -10,7 +10,7 @@ from videogate._contract.capabilities import Capabilities, LatencyPrior
 from videogate._contract.errors import MalformedResponse, RateLimited, TaskExpired, VideogateError
 from videogate._contract.events import JobPhase
 from videogate._contract.provider import TaskState, TaskStatus
-from videogate._engine.pacing import Window
+from videogate._engine.pacing import PollPolicy, Window
 from videogate._engine.retry import is_safe_to_retry
 from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
@@ -30,8 +30,10 @@ async def poll_until_done(runner: RunServices, run: Run) -> TaskState:
 
     Poll times come from the task times learned for the run's class (loaded from the latency
     store once per process), else from the provider's prior; a task that ends teaches them.
-    A failed poll is repeated when safe, never sooner than the step; none of this ever
-    submits again.
+    While jobs wait for a slot of the provider, the policy is narrowed
+    (:meth:`~videogate._engine.pacing.PollPolicy.contended`): a finished task holds its slot
+    until a poll sees it. A failed poll is repeated when safe, never sooner than the step;
+    none of this ever submits again.
 
     :raises TaskExpired: the provider no longer knows the task (journaled as failed).
     """
@@ -49,10 +51,11 @@ async def poll_until_done(runner: RunServices, run: Run) -> TaskState:
 
     while True:
         window = scheduler.window(key, ctx.name)
+        pacing = _contended(runner, ctx.name, window)
         now = runner.clock()
         last = run.marks.get("last_poll")
         await scheduler.sleep(
-            policy.next_delay(
+            pacing.next_delay(
                 window,
                 elapsed=now - submitted,
                 polls=polls,
@@ -95,6 +98,15 @@ async def poll_until_done(runner: RunServices, run: Run) -> TaskState:
             if progress is None:
                 progress = policy.progress(window, elapsed)
             runner.emit(run, JobPhase.RUNNING, progress=progress, eta=eta)
+
+
+def _contended(runner: RunServices, provider: str, window: Window | None) -> PollPolicy:
+    """The scheduler's policy, narrowed while jobs wait for a slot of ``provider``."""
+    policy = runner.scheduler.policy
+    if not runner.limits.waiting(provider):
+        return policy
+    declared = runner.limits.declared(provider)
+    return policy.contended(window, declared.max_concurrent_tasks, declared.queries_per_second)
 
 
 async def _warm(runner: RunServices, ctx: RunContext) -> None:

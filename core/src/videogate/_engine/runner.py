@@ -80,6 +80,7 @@ class Runner:
                 budget=config.poll_budget,
                 min_interval=config.poll_interval_min,
                 max_interval=config.poll_interval_max,
+                slot_idle=config.poll_slot_idle,
             ).scaled(scale)
         )
         self.workers = ThreadPoolExecutor(

@@ -4,7 +4,10 @@ inside one account's caps.
 
 In each process, callers queue locally in arrival order; one pump per provider takes slots
 from the database for them (woken at once when any process gives one back), and one per
-pacer reserves a block of instants for all local callers in one statement.
+pacer reserves a block of instants for all local callers in one statement. A slot given back
+while local callers wait goes straight to the next of them, with no database round trip, up
+to :data:`HANDOVERS` times in a row; then it goes back to the shared pool, so the other
+processes get their turn.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from videogate._contract.errors import StorageError
 from videogate._engine.limits import RATE_MARGIN
 from videogate._state.postgres.limits import PostgresLimitStore
 
-__all__ = ["SharedLimits"]
+__all__ = ["HANDOVERS", "SharedLimits"]
 
 logger = logging.getLogger("videogate.engine")
 
 #: Longest wait for a release notification before looking again (expired leases).
 _RECHECK = 0.25
+#: Slots a process hands straight to its own waiters before giving one back to the pool.
+HANDOVERS = 8
 
 
 class _SharedSlots:
@@ -37,6 +42,7 @@ class _SharedSlots:
         self.held: list[int] = []
         self.waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.pump: asyncio.Task[None] | None = None
+        self.handovers = 0
 
     async def acquire(self, owner: SharedLimits) -> None:
         if self.capacity is None:
@@ -54,6 +60,18 @@ class _SharedSlots:
         finally:
             with contextlib.suppress(ValueError):
                 self.waiters.remove(waiter)
+
+    def hand_over(self) -> bool:
+        """Give a held slot to the next local waiter, unless there is none or this process
+        already did so :data:`HANDOVERS` times in a row; ``True`` when handed over."""
+        waiter = self._next_waiter()
+        if waiter is None or self.handovers >= HANDOVERS:
+            self.handovers = 0
+            return False
+        self.handovers += 1
+        self.waiters.popleft()
+        waiter.set_result(None)
+        return True
 
     def _next_waiter(self) -> asyncio.Future[None] | None:
         while self.waiters:
@@ -188,9 +206,15 @@ class SharedLimits:
 
     def release_slot(self, provider: str) -> None:
         slots = self._slots_of(provider)
-        if slots.capacity is None or not slots.held:
+        if slots.capacity is None or not slots.held or slots.hand_over():
             return
         self._spawn(self.store.release, slots.account, slots.held.pop())
+
+    def waiting(self, provider: str) -> int:
+        return len(self._slots_of(provider).waiters)
+
+    def declared(self, provider: str) -> ServiceLimits:
+        return self._limits_for(provider)
 
     async def submit_turn(self, provider: str) -> None:
         await self._pacer(provider, "submit").wait()

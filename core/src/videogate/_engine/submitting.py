@@ -44,12 +44,25 @@ async def submit(runner: RunServices, run: Run, native: dict[str, Any]) -> None:
     """
     ctx: RunContext = run.context
     submitting = attrs.evolve(run.record, state=JobState.SUBMITTING)
-    await runner.in_db(runner.resources.journal.add, submitting)
+    # The first turn is taken while the row is written: both are round trips to the state
+    # backend, and the submit leaves only after both.
+    turn = asyncio.ensure_future(runner.limits.submit_turn(ctx.name))
+    try:
+        await runner.in_db(runner.resources.journal.add, submitting)
+    except BaseException:
+        turn.cancel()
+        raise
+    first_turn: asyncio.Future[None] | None = turn
     run.record = submitting
     runner.emit(run, JobPhase.QUEUED, remote=False, message="submitting")
 
     async def attempt() -> None:
-        await runner.limits.submit_turn(ctx.name)
+        nonlocal first_turn
+        if first_turn is not None:
+            waiting, first_turn = first_turn, None
+            await waiting
+        else:
+            await runner.limits.submit_turn(ctx.name)
         await _complete_even_if_cancelled(_submit_once(runner, run, native))
 
     def on_retry(exc: BaseException, delay: float) -> None:
@@ -75,6 +88,9 @@ async def submit(runner: RunServices, run: Run, native: dict[str, Any]) -> None:
         if run.ref is None:
             await runner.journal_end(run, JobState.CANCELLED)
         raise
+    finally:
+        if first_turn is not None:
+            first_turn.cancel()
 
 
 def answer_lost(err: VideogateError) -> bool:

@@ -94,6 +94,9 @@ class Config:
     """Longest wait between two status queries of an overrunning task, seconds."""
     poll_budget: float = 2.5
     """Mean delay allowed between a task's end and the poll that sees it, seconds."""
+    poll_slot_idle: float = 0.02
+    """While jobs wait for a running-task slot, the mean delay allowed between a task's end
+    and the poll that sees it, as a share of the typical task time (0: no change)."""
     poll_time_scale: float = 1.0
     """Real seconds per service second: below 1 only against an emulator running faster
     than real time (polling times, providers' priors and rate limits scale with it)."""

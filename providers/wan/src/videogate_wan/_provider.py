@@ -125,26 +125,43 @@ class WanProvider(Provider):
         except Exception as exc:
             raise self._mapped(exc, "submit") from None
 
+    # -- stage -------------------------------------------------------------------------------
+
+    def stage(self, native: dict[str, Any]) -> dict[str, Any]:
+        """Upload a local image or audio file (the SDK's getPolicy + OSS form upload) and
+        return the parameters with its ``oss://`` URL; nothing else is sent, nothing billed.
+
+        :raises VideogateError: the upload failed, mapped and marked ``NotSent`` (safe to
+            repeat); ``InvalidRequest`` when the file is gone.
+        """
+        try:
+            return self._staged(native, self._api_key())
+        except Exception as exc:
+            # Nothing is billed before the submit itself: upload failures are safe to repeat.
+            raise _not_sent(self._mapped(exc, "upload")) from None
+
+    def _staged(self, native: dict[str, Any], api_key: str) -> dict[str, Any]:
+        staged = dict(native)
+        image = native["image"]
+        if image["kind"] == "path":
+            staged["image"] = {"kind": "url", "value": self._upload(image["value"], api_key)}
+        audio_url = native.get("audio_url")
+        if audio_url is not None and not audio_url.startswith(("http://", "https://", "oss://")):
+            staged["audio_url"] = self._upload(audio_url, api_key)
+        return staged
+
     def _submit(self, native: dict[str, Any]) -> TaskRef:
         api_key = self._api_key()
         from dashscope import VideoSynthesis
 
-        image = native["image"]
-        img_url = image["value"]
-        extra: dict[str, Any] = {}
-        audio_url = native.get("audio_url")
         try:
-            if image["kind"] == "path":
-                img_url = self._upload(img_url, api_key)
-            if audio_url is not None and not audio_url.startswith(
-                ("http://", "https://", "oss://")
-            ):
-                extra["audio_url"] = self._upload(audio_url, api_key)
-            elif audio_url is not None:
-                extra["audio_url"] = audio_url
+            native = self._staged(native, api_key)
         except Exception as exc:
-            # Nothing is billed before the submit itself: upload failures are safe to repeat.
             raise _not_sent(self._mapped(exc, "upload")) from None
+        img_url = native["image"]["value"]
+        extra: dict[str, Any] = {}
+        if native.get("audio_url") is not None:
+            extra["audio_url"] = native["audio_url"]
         session = submit_session()
         try:
             response = VideoSynthesis.async_call(
