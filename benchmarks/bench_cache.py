@@ -86,6 +86,7 @@ def bench_engine(workdir: Path) -> None:
         print(f"engine cache hit: not measured ({type(exc).__name__}: {exc})")
         return
     os.environ["OUTPUT_DIR"] = str(workdir / "engine-output")
+    os.environ["VIDEOGATE_STATE_DIR"] = str(workdir / "engine-state")
     request = {"prompt": "a lighthouse at dusk", "duration": 1, "fps": 12, "size": "320*240"}
     try:
         with Engine(load_config()) as engine:

@@ -60,6 +60,7 @@ def main() -> None:
     env = {
         **os.environ,
         "OUTPUT_DIR": str(work / "output"),
+        "VIDEOGATE_STATE_DIR": str(work / "state"),
         "DASHSCOPE_HTTP_BASE_URL": emu.base_url,
         "DASHSCOPE_API_KEY": KEY,
         "NO_PROXY": "127.0.0.1,localhost",

@@ -111,13 +111,20 @@ def run_engine(
     emu: Emulator, state: Path, image: Path, duration: int, prompts: list[str]
 ) -> list[str]:
     before = {t.task_id for t in emu.store.all()}
-    config = load_config(output_dir=str(state), poll_time_scale=SCALE)
+    config = load_config(output_dir=str(state), state_dir=str(state), poll_time_scale=SCALE)
 
     async def main() -> None:
+        # Five at a time, like the SDK side: with jobs waiting for one of the account's five
+        # slots the engine deliberately polls more (``poll_slot_idle``), which is not what
+        # this table compares.
+        gate = asyncio.Semaphore(5)
+
+        async def one(prompt: str) -> None:
+            async with gate:
+                await engine.agenerate(_request(image, duration, prompt), provider="wan")
+
         async with Engine(config) as engine:
-            await asyncio.gather(
-                *(engine.agenerate(_request(image, duration, p), provider="wan") for p in prompts)
-            )
+            await asyncio.gather(*(one(p) for p in prompts))
 
     asyncio.run(main())
     return _new_tasks(emu, before)
@@ -128,6 +135,7 @@ def run_cli(emu: Emulator, state: Path, image: Path, duration: int, tag: str) ->
     env = {
         **os.environ,
         "OUTPUT_DIR": str(state),
+        "VIDEOGATE_STATE_DIR": str(state),  # the history of this run only
         "VIDEOGATE_POLL_TIME_SCALE": str(SCALE),
         "DASHSCOPE_HTTP_BASE_URL": emu.base_url,
         "DASHSCOPE_API_KEY": KEY,

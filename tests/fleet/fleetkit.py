@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-WORKER = Path(os.environ.get("FLEET_WORKER", Path(__file__).with_name("fleetworker.py")))
+WORKER = Path(__file__).with_name("fleetworker.py")
 
 
 def write_batch(path: Path, photo: Path, count: int, prefix: str = "fleet") -> Path:
