@@ -146,3 +146,49 @@ def test_an_unreachable_server_is_a_typed_error_without_the_password():
     assert "hunter2" not in str(caught.value)
     assert caught.value.retryable
     state.close()
+
+
+def test_a_slot_goes_to_local_waiters_then_back_to_the_pool(database, monkeypatch):
+    import asyncio
+
+    from videogate import ServiceLimits
+    from videogate._engine import shared_limits
+    from videogate._engine.shared_limits import HANDOVERS, SharedLimits
+
+    monkeypatch.setattr(shared_limits, "_YIELD", 2.0)  # the other process surely wins
+
+    one_slot = ServiceLimits(max_concurrent_tasks=1)
+    here = SharedLimits(PostgresLimitStore(database), lambda name: one_slot)
+    there = SharedLimits(PostgresLimitStore(database), lambda name: one_slot)
+
+    async def main() -> list[str]:
+        order: list[str] = []
+
+        async def job(limits: SharedLimits, name: str) -> None:
+            await limits.acquire_slot("acct-h")
+            order.append(name)
+            await asyncio.sleep(0.01)
+            limits.release_slot("acct-h")
+
+        await here.acquire_slot("acct-h")  # held; everyone below waits
+        local = [asyncio.ensure_future(job(here, f"here{i}")) for i in range(HANDOVERS + 2)]
+        remote = asyncio.ensure_future(job(there, "there"))
+        await asyncio.sleep(0.3)
+        assert here.waiting("acct-h") == HANDOVERS + 2 and there.waiting("acct-h") == 1
+        here.release_slot("acct-h")
+        await asyncio.gather(*local, remote)
+        await here.drain()
+        await there.drain()
+        return order
+
+    try:
+        order = asyncio.run(main())
+        # The first release and the next HANDOVERS - 1 go straight to local waiters (no
+        # round trip); then the slot returns to the pool, where the other process takes it.
+        assert order[:HANDOVERS] == [f"here{i}" for i in range(HANDOVERS)]
+        assert "there" in order
+        assert order.index("there") == HANDOVERS
+        assert here.store.in_use("acct-h") == 0
+    finally:
+        here.store.close()
+        there.store.close()

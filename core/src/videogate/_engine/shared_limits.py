@@ -32,6 +32,9 @@ logger = logging.getLogger("videogate.engine")
 _RECHECK = 0.25
 #: Slots a process hands straight to its own waiters before giving one back to the pool.
 HANDOVERS = 8
+#: After giving a slot back for fairness, this process tries for one only after this long,
+#: so a waiting process (woken by the release) takes it first.
+_YIELD = 0.02
 
 
 class _SharedSlots:
@@ -43,6 +46,7 @@ class _SharedSlots:
         self.waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.pump: asyncio.Task[None] | None = None
         self.handovers = 0
+        self.yield_until = 0.0
 
     async def acquire(self, owner: SharedLimits) -> None:
         if self.capacity is None:
@@ -66,6 +70,8 @@ class _SharedSlots:
         already did so :data:`HANDOVERS` times in a row; ``True`` when handed over."""
         waiter = self._next_waiter()
         if waiter is None or self.handovers >= HANDOVERS:
+            if waiter is not None:
+                self.yield_until = asyncio.get_running_loop().time() + _YIELD
             self.handovers = 0
             return False
         self.handovers += 1
@@ -82,7 +88,11 @@ class _SharedSlots:
 
     async def _pump(self, owner: SharedLimits) -> None:
         assert self.capacity is not None
+        loop = asyncio.get_running_loop()
         while self._next_waiter() is not None:
+            if self.yield_until > loop.time():
+                await asyncio.sleep(self.yield_until - loop.time())
+                continue
             try:
                 slot = await asyncio.to_thread(self.store.try_acquire, self.account, self.capacity)
             except StorageError as exc:
@@ -92,6 +102,10 @@ class _SharedSlots:
             if slot is None:
                 with contextlib.suppress(StorageError):
                     await asyncio.to_thread(self.store.wait_release, _RECHECK)
+                continue
+            if self.yield_until > loop.time():
+                # Taken just as this process gave one back for fairness: the others go first.
+                owner.give_back(self.account, slot)
                 continue
             waiter = self._next_waiter()
             self.held.append(slot)
@@ -188,6 +202,10 @@ class SharedLimits:
         if not task.cancelled() and task.exception() is not None:
             logger.warning("shared limits: %s (the lease will free it)", task.exception())
 
+    def give_back(self, account: str, slot: int) -> None:
+        """Return slot ``slot`` of ``account`` to the shared pool (in the background)."""
+        self._spawn(self.store.release, account, slot)
+
     def ensure_heartbeat(self) -> None:
         """Renew this process's slot leases while it holds any."""
         if self._heartbeat is None or self._heartbeat.done():
@@ -208,7 +226,7 @@ class SharedLimits:
         slots = self._slots_of(provider)
         if slots.capacity is None or not slots.held or slots.hand_over():
             return
-        self._spawn(self.store.release, slots.account, slots.held.pop())
+        self.give_back(slots.account, slots.held.pop())
 
     def waiting(self, provider: str) -> int:
         return len(self._slots_of(provider).waiters)
