@@ -12,6 +12,7 @@ import time
 import pytest
 from PIL import Image
 
+from videogate._contract.errors import ConfigError
 from videogate._engine.ray_batch import run_on_ray
 from videogate._plugins.config import Config, ProviderEntry, StateConfig
 from videogate._state.backend import open_state
@@ -20,18 +21,7 @@ from videogate_wan.emulator.testing import running_emulator
 
 pytestmark = pytest.mark.slow
 
-# Ray reads this once, when it is imported: under ``uv run`` it would otherwise rebuild the
-# environment for every worker (and the driver dies inside ray.wait). Workers run the
-# driver's interpreter instead.
-os.environ["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"
-ray = pytest.importorskip("ray")
-
-
-@pytest.fixture(scope="session")
-def ray_local():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
+pytest.importorskip("ray")
 
 
 def test_a_killed_worker_is_retried_and_adopts_its_task(ray_local, tmp_path, postgres_url):
@@ -94,3 +84,13 @@ def test_a_killed_worker_is_retried_and_adopts_its_task(ray_local, tmp_path, pos
     assert sorted(int(o.id) for o in outcomes) == list(range(6))
     assert stats["submissions"] == 6
     assert stats.get("throttled", 0) == 0
+
+
+def test_run_on_ray_refuses_unshared_state_before_reading_any_item(tmp_path):
+    def items():
+        raise AssertionError("an item was read")
+        yield {}
+
+    with pytest.raises(ConfigError, match="postgresql://") as refused:
+        run_on_ray(items(), Config(output_dir=str(tmp_path / "out")))
+    assert refused.value.field == "state.url"

@@ -220,6 +220,10 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     done = _done_lines(output)
     config = load_config(args.config)
+    if args.ray:
+        from videogate._engine.ray_batch import ready
+
+        ready(config)  # refused before the output is opened or anything is sent
     defaults = {"provider": args.provider, "mode": args.mode}
     defaults = {key: value for key, value in defaults.items() if value is not None}
     out: IO[str] = output.open("a", encoding="utf-8") if output else sys.stdout

@@ -88,7 +88,8 @@ class Engine:
         anyway, with cancel outcome ``unknown`` (the cleanup goes on in the background).
     :param claim_lease: seconds a claim on a cache key lasts unless renewed (the engine
         renews its claims every third of it); another process adopts a job whose owner's
-        lease expired (at once when the owner is a dead process of this machine).
+        lease expired (at once when the owner is a dead process of this machine). Default
+        ``config.state.lease`` (``[state] lease``), the lease of shared slots too.
     """
 
     def __init__(
@@ -105,7 +106,7 @@ class Engine:
         clock: Callable[[], float] = time.monotonic,
         cleanup_grace: float = 5.0,
         latency: Any = DEFAULT,
-        claim_lease: float = 30.0,
+        claim_lease: float | None = None,
     ) -> None:
         self.config = config if config is not None else load_config()
         self._resources = Resources(

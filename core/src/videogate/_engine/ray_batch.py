@@ -20,7 +20,7 @@ from videogate._contract.result import VideoResult
 from videogate._engine.batch import BatchItem, BatchOutcome, as_item
 from videogate._plugins.config import Config
 
-__all__ = ["run_on_ray"]
+__all__ = ["ready", "run_on_ray"]
 
 _ENGINE: Any = None
 
@@ -66,6 +66,27 @@ def _outcome(data: dict[str, Any]) -> BatchOutcome:
     return BatchOutcome(index=data["index"], id=data["id"], result=result, error=error)
 
 
+def ready(config: Config) -> Any:
+    """The ``ray`` module, once ``config`` allows a batch on Ray (checked before anything is
+    read, written or sent).
+
+    :raises ConfigError: the state is not shared (PostgreSQL), or Ray is not installed.
+    """
+    from videogate._state.backend import state_kind
+
+    if state_kind(config) != "postgresql":
+        raise ConfigError(
+            "a Ray batch needs state shared by every machine: set [state] url (or "
+            "VIDEOGATE_STATE_URL) to a postgresql:// server",
+            field="state.url",
+        )
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError('--ray needs Ray: pip install "videogate[ray]"') from None
+    return ray
+
+
 def run_on_ray(
     items: Iterable[Any],
     config: Config,
@@ -81,20 +102,23 @@ def run_on_ray(
     :param address: the cluster (``auto``, ``ray://host:port``); ignored when Ray is
         already initialised in this process.
     :param max_retries: Ray's retries of a task whose worker died.
-    :raises ConfigError: Ray is not installed, or the state is not shared (PostgreSQL).
+    :raises ConfigError: at once (before any item is read), when Ray is not installed or
+        the state is not shared (PostgreSQL).
     """
-    from videogate._state.backend import state_kind
+    ray = ready(config)
+    return _outcomes(ray, items, config, address, timeout, window, max_retries)
 
-    if state_kind(config) != "postgresql":
-        raise ConfigError(
-            "a Ray batch needs state shared by every machine: set [state] url (or "
-            "VIDEOGATE_STATE_URL) to a postgresql:// server",
-            field="state.url",
-        )
-    try:
-        import ray
-    except ImportError:
-        raise ConfigError('--ray needs Ray: pip install "videogate[ray]"') from None
+
+def _outcomes(
+    ray: Any,
+    items: Iterable[Any],
+    config: Config,
+    address: str | None,
+    timeout: float | None,
+    window: int,
+    max_retries: int,
+) -> Iterator[BatchOutcome]:
+    """The outcomes of :func:`run_on_ray`, as Ray tasks finish."""
     if not ray.is_initialized():
         ray.init(address=address, log_to_driver=False)
     task = ray.remote(max_retries=max_retries, retry_exceptions=False)(_generate)
@@ -117,8 +141,8 @@ def run_on_ray(
             pending[task.remote(config, item, timeout)] = item
         if not pending:
             return
-        ready, _ = ray.wait(list(pending), num_returns=1)
-        for ref in ready:
+        finished, _ = ray.wait(list(pending), num_returns=1)
+        for ref in finished:
             item = pending.pop(ref)
             try:
                 yield _outcome(ray.get(ref))

@@ -65,7 +65,7 @@ class Runner:
         poll_policy: PollPolicy | None,
         clock: Callable[[], float],
         cleanup_grace: float = 5.0,
-        claim_lease: float = 30.0,
+        claim_lease: float | None = None,
     ) -> None:
         config = resources.config
         self.resources = resources
@@ -97,9 +97,10 @@ class Runner:
         #: Cleanups that outlived their run's grace (kept referenced until they end).
         self.background: set[asyncio.Task[Any]] = set()
         self.counters: dict[str, int] = {"submits": 0, "polls": 0, "cancels": 0, "cache_hits": 0}
-        #: Who this engine is in the journal's claims, and how long its leases last.
+        #: Who this engine is in the journal's claims, and how long its leases last (one
+        #: setting with the shared slots' lease: ``[state] lease``).
         self.owner = new_owner()
-        self.claim_lease = claim_lease
+        self.claim_lease = config.state.lease if claim_lease is None else claim_lease
         self._heartbeat: asyncio.Task[None] | None = None
         self._preflights: dict[str, asyncio.Future[None]] = {}
 

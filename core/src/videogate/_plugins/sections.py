@@ -68,7 +68,9 @@ class StateConfig:
     or ``sqlite:///PATH``): the embedded SQLite file ``state_path``. ``$VIDEOGATE_STATE_URL``
     overrides it."""
     lease: float = 30.0
-    """Seconds a running-task slot stays taken by a process that stopped renewing it."""
+    """Seconds a lease lasts unless renewed: of a claim on a request (the engine's default
+    ``claim_lease``) and of a shared running-task slot, so one setting says how long a
+    worker that died silently holds up both."""
 
 
 @attrs.frozen(kw_only=True)
