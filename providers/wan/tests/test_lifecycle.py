@@ -13,6 +13,7 @@ from PIL import Image
 from videogate import (
     CancelOutcome,
     ContentRejected,
+    InvalidRequest,
     TaskExpired,
     TaskFailed,
     TaskRef,
@@ -32,6 +33,26 @@ def _probe(url):
             "size": (video.width, video.height),
             "audio": bool(container.streams.audio),
         }
+
+
+def test_stage_uploads_once_and_submit_sends_the_staged_url(emu, provider, request_for, photo):
+    native = provider.prepare(request_for(reference_image=str(photo)))
+    staged = provider.stage(native)
+    assert staged["image"]["kind"] == "url"
+    assert staged["image"]["value"].startswith("oss://dashscope-instant/")
+    assert native["image"]["kind"] == "path"  # the prepared parameters are not changed
+    assert emu.stats()["uploads"] == 1 and emu.stats()["submissions"] == 0
+    provider.submit(staged)
+    assert emu.submitted[-1]["input"]["img_url"] == staged["image"]["value"]
+    assert emu.stats()["uploads"] == 1 and emu.stats()["submissions"] == 1
+
+
+def test_stage_of_a_vanished_file_is_an_invalid_request(emu, provider, request_for, photo):
+    native = provider.prepare(request_for(reference_image=str(photo)))
+    photo.unlink()
+    with pytest.raises(InvalidRequest, match="file not found"):
+        provider.stage(native)
+    assert emu.stats()["policies"] == 0
 
 
 @pytest.mark.parametrize("kind", ["url", "path", "bytes"])

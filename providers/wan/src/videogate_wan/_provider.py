@@ -10,7 +10,6 @@ module globals.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -53,6 +52,7 @@ from videogate_wan._pricing import pricing_for
 from videogate_wan._sdk import submit_session, tasks_api
 from videogate_wan._settings import WanSettings
 from videogate_wan._task_list import SERVICE_TZ, fetch_task_list
+from videogate_wan._uploads import staged, upload
 
 __all__ = ["WanProvider"]
 
@@ -135,27 +135,18 @@ class WanProvider(Provider):
             repeat); ``InvalidRequest`` when the file is gone.
         """
         try:
-            return self._staged(native, self._api_key())
+            api_key = self._api_key()
+            return staged(native, lambda path: self._upload(path, api_key))
         except Exception as exc:
             # Nothing is billed before the submit itself: upload failures are safe to repeat.
             raise _not_sent(self._mapped(exc, "upload")) from None
-
-    def _staged(self, native: dict[str, Any], api_key: str) -> dict[str, Any]:
-        staged = dict(native)
-        image = native["image"]
-        if image["kind"] == "path":
-            staged["image"] = {"kind": "url", "value": self._upload(image["value"], api_key)}
-        audio_url = native.get("audio_url")
-        if audio_url is not None and not audio_url.startswith(("http://", "https://", "oss://")):
-            staged["audio_url"] = self._upload(audio_url, api_key)
-        return staged
 
     def _submit(self, native: dict[str, Any]) -> TaskRef:
         api_key = self._api_key()
         from dashscope import VideoSynthesis
 
         try:
-            native = self._staged(native, api_key)
+            native = staged(native, lambda path: self._upload(path, api_key))
         except Exception as exc:
             raise _not_sent(self._mapped(exc, "upload")) from None
         img_url = native["image"]["value"]
@@ -202,33 +193,7 @@ class WanProvider(Provider):
         )
 
     def _upload(self, path: str, api_key: str) -> str:
-        """``oss://...`` for a local file, through the SDK's own upload mechanism."""
-        from dashscope.utils.oss_utils import OssUtils
-
-        if not os.path.isfile(path):
-            from videogate import InvalidRequest
-
-            raise InvalidRequest(
-                f"reference_image: file not found: {path}", field="reference_image"
-            )
-        policy = OssUtils.get_upload_certificate(
-            model=MODEL,
-            api_key=api_key,
-            base_address=self.base_url,
-            workspace=self.settings.workspace,
-            request_timeout=self.settings.request_timeout,
-        )
-        if policy.status_code != HTTPStatus.OK:
-            raise self._response_error(policy, "upload")
-        certificate = policy.output
-        if not isinstance(certificate, Mapping):
-            raise MalformedResponse(
-                "DashScope returned an upload policy without data", provider=self.name
-            )
-        oss_url, _ = OssUtils.upload(
-            model=MODEL, file_path=path, api_key=api_key, upload_certificate=dict(certificate)
-        )
-        return str(oss_url)
+        return upload(path, api_key, self.settings, self.base_url, self._response_error)
 
     # -- poll --------------------------------------------------------------------------------
 
