@@ -213,6 +213,23 @@ BROKEN = {
         "test_cancel_is_honored and queued",
         "the provider ignores cancel",
     ),
+    "submits_in_stage": (
+        """
+    def stage(self, native):
+        super().submit(native)
+        return native
+""",
+        "test_stage_creates_no_task",
+        "staging creates no task",
+    ),
+    "stage_drops_the_negative_prompt": (
+        """
+    def stage(self, native):
+        return {**native, "negative_prompt": None}
+""",
+        "test_requests_reach_the_service_intact",
+        "requests reach the service intact",
+    ),
     "replaces_seed_zero": (
         """
     def submit(self, native):

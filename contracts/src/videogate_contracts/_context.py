@@ -164,9 +164,10 @@ class ContractContext:
     def run_task(
         self, provider: Provider, native: dict[str, Any]
     ) -> tuple[TaskRef | None, TaskState | None, VideogateError | None]:
-        """Submit, then poll until a terminal state or an error (with a deadline); a few
-        transient poll errors are retried, as the engine would."""
-        task, error = settle(provider, lambda: provider.submit(native))
+        """Stage and submit (as the engine does), then poll until a terminal state or an
+        error (with a deadline); a few transient poll errors are retried, as the engine
+        would."""
+        task, error = settle(provider, lambda: provider.submit(provider.stage(native)))
         if error is not None or task is None:
             return task, None, error
         deadline = time.monotonic() + self.task_deadline

@@ -54,7 +54,10 @@ def send_held(ctx: ContractContext, request: VideoRequest) -> tuple[TaskRef, dic
     held = "queued" in double.scriptable
     before = len(double.received())
     double.script(["queued"] * HOLD_STEPS + ["succeeded"] if held else ["succeeded"])
-    task, error = settle(provider, lambda: provider.submit(provider.prepare(request)))
+    # As the engine does: prepare, stage (uploads), then submit.
+    task, error = settle(
+        provider, lambda: provider.submit(provider.stage(provider.prepare(request)))
+    )
     assert error is None and task is not None, _REFUSED.format(
         request=_describe(request), error=error
     )

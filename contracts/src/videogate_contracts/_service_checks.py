@@ -55,6 +55,28 @@ class ServiceChecks:
             raise AssertionError(f"fault {kind!r} on poll was reported as {state.status}")
         check_error(kind, "poll", error, fresh.caps)
 
+    def test_stage_creates_no_task(self, fresh: ContractContext) -> None:
+        """``stage`` (uploads before the job waits for a slot) creates no task, twice in a
+        row, and its result is a valid ``submit`` argument that creates exactly one.
+
+        Fix: only upload inputs in ``stage``; start the task in ``submit``.
+        """
+        double = fresh.require_double()
+        provider = fresh.provider
+        native = provider.prepare(simple_request(fresh))
+        before = double.submissions
+        staged, error = settle(provider, lambda: provider.stage(native))
+        assert error is None and staged is not None, f"stage failed: {error!r}"
+        settle(provider, lambda: provider.stage(native))
+        assert double.submissions == before, (
+            "staging creates no task: stage() started a task; it is repeated on errors and "
+            "runs before the job has a slot, so every call would be paid"
+        )
+        double.script(["succeeded"])
+        task, error = settle(provider, lambda: provider.submit(staged))
+        assert error is None and task is not None, f"submit of staged parameters: {error!r}"
+        assert double.submissions == before + 1
+
     def test_results_are_normalized(self, fresh: ContractContext) -> None:
         """A succeeded task reports only what it produced: ``TaskOutput`` fps, duration and
         size agree with the video file, and the seed is the one sent (or none).
