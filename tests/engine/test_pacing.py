@@ -153,3 +153,13 @@ def test_contended_polling_on_short_and_long_tasks():
     assert policy.contended(long, 5, 20) == policy
     assert PollPolicy(slot_idle=0).contended(short, 5, 20) == PollPolicy(slot_idle=0)
     assert policy.contended(None, 5, 20) == policy
+
+
+def test_learned_times_are_service_seconds_on_any_clock():
+    # Times are kept in service seconds; a policy on a clock 100x faster sees them scaled,
+    # like the priors, so runs against a fast emulator and real runs share one history.
+    real = window_of([100.0] * 10, None, POLICY)
+    fast = window_of([100.0] * 10, None, POLICY.scaled(0.01))
+    assert real is not None and fast is not None
+    assert abs(fast.typical - real.typical / 100) < 1e-9
+    assert abs(fast.low - real.low / 100) < 1e-6

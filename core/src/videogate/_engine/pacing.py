@@ -178,7 +178,8 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
 def window_of(
     samples: Sequence[float], prior: LatencyPrior | None, policy: PollPolicy
 ) -> Window | None:
-    """The window of a class from its learned ``samples``, else from ``prior``.
+    """The window of a class from its learned ``samples``, else from ``prior`` (both in
+    service seconds; the window is on the policy's clock).
 
     Learned times are midpoints between the last quiet poll and the terminal one, so they
     are uncertain by half a step: the window is widened by that much.
@@ -188,7 +189,7 @@ def window_of(
             return None
         scale = policy.time_scale
         return Window(prior.low * scale, prior.typical * scale, prior.high * scale, 0)
-    ordered = sorted(samples)
+    ordered = sorted(s * policy.time_scale for s in samples)
     typical = statistics.median(ordered)
     if len(ordered) < policy.min_samples:
         low, high = 0.7 * ordered[0], 1.3 * ordered[-1]

@@ -150,7 +150,10 @@ def _learn(
     if last_quiet is None:
         step = runner.scheduler.policy.step(window)
         last_quiet = max(submitted, terminal - step)
-    seconds = max(0.0, (last_quiet + terminal) / 2.0 - submitted)
+    # Kept in service seconds, so runs on a scaled clock (emulators) teach the same history.
+    seconds = (
+        max(0.0, (last_quiet + terminal) / 2.0 - submitted) / runner.scheduler.policy.time_scale
+    )
     key = ctx.stats_key
     runner.scheduler.model.observe(key, seconds)
     store = runner.resources.latency
