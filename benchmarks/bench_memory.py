@@ -5,7 +5,8 @@ Instantly finished tasks of the fake provider of tests/engine, 50 at a time, cac
 fake service runs in this process; it is the remote side, so its own records of past tasks are
 dropped after each batch (``--keep-service-records`` keeps them, to see what they cost).
 
-At 1,000 jobs, then every 5,000 (and at the end) it prints, after a full garbage collection:
+At 1,000 jobs, then every 5,000 (and at the end; JOBS defaults to 10,000, 50,000 shows where
+RSS levels off) it prints, after a full garbage collection:
 
 - RSS of the process, and its anonymous part (Linux);
 - the Python heap: blocks of Python's allocator and objects tracked by the gc (a per-job leak
@@ -14,10 +15,11 @@ At 1,000 jobs, then every 5,000 (and at the end) it prints, after a full garbage
 - C ``malloc`` (glibc's ``mallinfo2``): bytes in use, of bytes it holds from the system. In
   use is what C code (PyAV, SQLite, Python's larger objects) has not freed: a C leak grows
   it. Held also counts freed memory malloc keeps for reuse, scattered over the arenas of the
-  worker threads: it grows for a while as they fragment, then levels off;
-- with ``--trim``, RSS after ``malloc_trim(0)`` hands those free pages back: what is left is
-  what is in use. (Trimming at each mark changes what the next mark measures: the plain RSS
-  figures are from a run without it.)
+  worker threads: it grows for a while as they fragment, then levels off (run with
+  ``MALLOC_ARENA_MAX=2`` in the environment to see it stay flat);
+- with ``--trim``, RSS after ``malloc_trim(0)`` has handed the wholly free pages back (pages
+  that still hold one live chunk stay). Trimming at each mark changes what the next mark
+  measures: compare plain RSS figures with a run without it.
 
 Then the growth per job between the marks.
 
@@ -36,8 +38,8 @@ import sys
 import psutil
 from _fleetkit import REQUEST, make_engine
 
-ARGS = [a for a in sys.argv[1:] if not a.startswith("--")] if __name__ == "__main__" else []
-JOBS = int(ARGS[0]) if ARGS else 30_000
+ARGS = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+JOBS = int(ARGS[0]) if ARGS else 10_000
 KEEP_SERVICE_RECORDS = "--keep-service-records" in sys.argv
 TRIM = "--trim" in sys.argv
 BATCH = 50
