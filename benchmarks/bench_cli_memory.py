@@ -2,7 +2,13 @@
 script doing the same task, both against the wan emulator on loopback (task time 1 s).
 
 Each is a fresh process; its peak RSS is ``ru_maxrss`` of the finished child (Linux, KiB).
-Prints the median of a few runs of each and the ratio. The machine may be shared: noisy.
+Prints the median of a few runs of each and the ratio. The machine may be shared: noisy, and
+the peak moves by a MiB or so with which threads allocate where.
+
+What the CLI holds beyond the SDK script, measured in one process: PyAV (about 15 MiB to
+import, 5 more to decode the first 720p frame), which the probe needs for the result's real
+duration, fps and size; Pillow (about 7 MiB), which reads the reference image's header; and
+videogate itself with its journal (a few MiB). A local store no longer imports fsspec.
 
     .venv/bin/python benchmarks/bench_cli_memory.py [RUNS]
 """

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import attrs
 
+from videogate._artifacts import demux
 from videogate._artifacts.probe import VideoProbe
 from videogate._contract.errors import MalformedResponse, StorageError
 from videogate._contract.result import ResultWarning
@@ -277,7 +278,7 @@ def conform_video(
 def _demux(src: Any, video_in: Any, audio_in: Any, audio: _AudioTrack | None) -> Iterator[Any]:
     """Decoded video frames in order; audio frames go to ``audio`` on the way."""
     streams = [video_in] if audio_in is None else [video_in, audio_in]
-    for packet in src.demux(*streams):
+    for packet in demux.packets(src, *streams):
         if audio is not None and audio.video_done and audio.full:
             return
         if packet.stream is video_in:

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from videogate._artifacts import demux
 from videogate._artifacts.probe import VideoProbe, probe_video
 from videogate._contract.errors import InvalidRequest, MalformedResponse, StorageError
 
@@ -52,7 +53,7 @@ def _grab(path: str, times: list[float]) -> list[Any]:
             target = start + at
             container.seek(int(target / time_base), stream=stream, backward=True)
             chosen: Any = None
-            for frame in container.decode(stream):
+            for frame in demux.frames(container, stream):
                 if chosen is not None and frame.time is not None and frame.time > target + 1e-6:
                     break
                 chosen = frame

@@ -5,6 +5,8 @@ object is either absent or complete under its final key, never half-written.
 
 - local folders: the data goes to a hidden temporary file in the destination folder, which is
   renamed over the final name once complete (``os.replace`` is atomic on one filesystem);
+  plain OS calls do all of it, so a local store never imports fsspec (``fs`` is made on
+  first use);
 - S3 (``s3://``): a multipart upload that is completed only once every part is sent (S3
   shows nothing under the key before that), and aborted on failure;
 - any other protocol: the data goes to a hidden temporary key beside the final one, which is
@@ -18,7 +20,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 from urllib.parse import quote, unquote, urlparse
 
 from videogate._artifacts.leftovers import part_name
@@ -31,10 +33,6 @@ from videogate._artifacts.storage import (
 )
 from videogate._contract.errors import ConfigError, StorageError, VideogateError
 
-if TYPE_CHECKING:
-    pass
-
-
 __all__ = ["FsspecStorage"]
 
 UPLOAD_BLOCK_SIZE = 8 << 20
@@ -43,6 +41,8 @@ READ_BLOCK_SIZE = 4 << 20
 """Read-ahead of remote readers (fsspec's default, 50 MiB, is too much per open object)."""
 
 _NATIVE_COMMIT_PROTOCOLS = frozenset({"s3", "s3a"})
+_LOCAL_PROTOCOLS = ("file", "local")
+"""The protocols of fsspec's local filesystem."""
 
 
 class _Hashing:
@@ -90,40 +90,51 @@ class FsspecStorage:
         public_url: str | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> None:
-        from fsspec.core import url_to_fs
-        from fsspec.implementations.local import LocalFileSystem
-
         options = dict(options or {})
         self._public_url = public_url
         if public_url is not None:
             format_template(public_url, {"key": "", "url": ""}, setting="storage.public_url")
+        self._fs: Any = None
         if is_local(url):
             path = _local_path_of(url)
-            self.fs: Any = LocalFileSystem(auto_mkdir=True)
             self.root = str(path)
             self.base_url = path.as_uri()
             self._local = True
-        else:
-            try:
-                self.fs, root = url_to_fs(url, **options)
-            except ImportError as exc:
-                raise ConfigError(
-                    f"storage.url: the {urlparse(url).scheme}:// protocol needs a package "
-                    f"that is not installed ({exc})",
-                    field="storage.url",
-                ) from None
-            except (ValueError, TypeError) as exc:
-                raise ConfigError(
-                    f"storage.url: cannot open {url!r}: {exc}", field="storage.url"
-                ) from None
-            self.root = str(root).rstrip("/")
-            self.base_url = self.fs.unstrip_protocol(self.root)
-            self._local = isinstance(self.fs, LocalFileSystem)
+            self._protocols = set(_LOCAL_PROTOCOLS)
+            return
+        from fsspec.core import url_to_fs
+        from fsspec.implementations.local import LocalFileSystem
+
+        try:
+            self._fs, root = url_to_fs(url, **options)
+        except ImportError as exc:
+            raise ConfigError(
+                f"storage.url: the {urlparse(url).scheme}:// protocol needs a package "
+                f"that is not installed ({exc})",
+                field="storage.url",
+            ) from None
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"storage.url: cannot open {url!r}: {exc}", field="storage.url"
+            ) from None
+        self.root = str(root).rstrip("/")
+        self.base_url = self.fs.unstrip_protocol(self.root)
+        self._local = isinstance(self.fs, LocalFileSystem)
         protocols = self.fs.protocol
         self._protocols = {protocols} if isinstance(protocols, str) else set(protocols)
 
     def __repr__(self) -> str:
         return f"FsspecStorage({self.base_url!r})"
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec filesystem (for a local folder, made on first use: nothing here needs
+        it, so fsspec is not imported for local stores)."""
+        if self._fs is None:
+            from fsspec.implementations.local import LocalFileSystem
+
+            self._fs = LocalFileSystem(auto_mkdir=True)
+        return self._fs
 
     # -- paths and URLs --------------------------------------------------------------------
 
@@ -230,6 +241,8 @@ class FsspecStorage:
     def exists(self, key: str) -> bool:
         """Whether ``key`` holds a complete object (temporary objects never count)."""
         path = self._path(key)
+        if self._local:
+            return os.path.isfile(path)
         try:
             self.fs.invalidate_cache(path)
             return bool(self.fs.isfile(path))
@@ -257,7 +270,10 @@ class FsspecStorage:
         """Remove ``key`` if it exists."""
         path = self._path(key)
         try:
-            self.fs.rm(path)
+            if self._local:
+                os.remove(path)
+            else:
+                self.fs.rm(path)
         except FileNotFoundError:
             return
         except OSError as exc:
@@ -265,7 +281,8 @@ class FsspecStorage:
                 f"cannot delete {key} from {self.base_url}: {_describe(exc)}", retryable=True
             ) from None
         finally:
-            _quietly(lambda: self.fs.invalidate_cache(path))
+            if not self._local:
+                _quietly(lambda: self.fs.invalidate_cache(path))
 
 
 def _quietly(action: Callable[[], object]) -> None:

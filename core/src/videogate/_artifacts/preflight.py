@@ -4,6 +4,7 @@ a write; and cleaning what interrupted stores left in it."""
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from typing import Any
 
@@ -43,15 +44,16 @@ def check_writable(storage: Storage) -> None:
 
 
 def _check_fsspec(storage: Any) -> None:
-    fs = storage.fs
     root = storage.root
+    if storage.local_path("x") is not None:
+        _check_folder(root, storage.base_url)
+        return
+    fs = storage.fs
     protocols = {fs.protocol} if isinstance(fs.protocol, str) else set(fs.protocol)
     if protocols & {"s3", "s3a"}:
         _check_s3_credentials(fs, storage.base_url)
     probe = f"{root}/.videogate-check-{uuid.uuid4().hex}" if root else ".videogate-check"
     try:
-        if storage.local_path("x") is not None:
-            fs.makedirs(root, exist_ok=True)
         fs.pipe_file(probe, b"")
         with contextlib.suppress(Exception):
             fs.rm_file(probe)
@@ -64,8 +66,21 @@ def _check_fsspec(storage: Any) -> None:
         raise StorageError(
             f"storage {storage.base_url} is not writable: {type(exc).__name__}: {exc}"
         ) from None
-    if storage.local_path("x") is not None:
-        clean_local_parts(root)
+
+
+def _check_folder(root: str, url: str) -> None:
+    """A local store: the folder is made, a probe file written and removed in it, and what
+    interrupted stores left there is cleaned (plain OS calls: no fsspec)."""
+    probe = os.path.join(root, f".videogate-check-{uuid.uuid4().hex}")
+    try:
+        os.makedirs(root, exist_ok=True)
+        with open(probe, "wb"):
+            pass
+        with contextlib.suppress(OSError):
+            os.remove(probe)
+    except OSError as exc:
+        raise StorageError(f"storage {url} is not writable: {type(exc).__name__}: {exc}") from None
+    clean_local_parts(root)
 
 
 def _check_s3_credentials(fs: Any, url: str) -> None:

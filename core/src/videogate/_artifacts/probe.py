@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from videogate._artifacts import demux
 from videogate._contract.errors import MalformedResponse, StorageError
 from videogate._contract.size import Size
 
@@ -62,7 +63,7 @@ def _container_name(container: Any, path: str) -> str:
 
 def _count_packets(container: Any, stream: Any) -> int:
     container.seek(0)
-    return sum(1 for packet in container.demux(stream) if packet.size)
+    return sum(1 for packet in demux.packets(container, stream) if packet.size)
 
 
 def _duration(container: Any, stream: Any, frames: int, fps: float) -> float:
@@ -96,7 +97,7 @@ def probe_video(path: str | os.PathLike[str]) -> VideoProbe:
             if format_name.endswith("_pipe") or format_name in _IMAGE_FORMATS:
                 raise MalformedResponse(f"{name} is an image ({format_name}), not a video")
             stream = container.streams.video[0]
-            first = next(container.decode(stream), None)
+            first = next(demux.frames(container, stream), None)
             if first is None:
                 raise MalformedResponse(
                     f"{name} is not a decodable video: no frame could be decoded"
