@@ -86,3 +86,20 @@ def test_conform_and_contact_sheets_close_theirs(make_video, tmp_path, demuxers)
     contact_sheet(source, tmp_path / "sheet.png", frames=4)
     assert len(demuxers) >= 1 + 1 + 4
     assert all(d.closed for d in demuxers)
+
+
+def test_warm_up_imports_pyav_in_the_background_once():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from videogate._artifacts import probe\n"
+        "assert 'av' not in sys.modules\n"
+        "probe.warm_up(); first = probe._warming; probe.warm_up()\n"
+        "assert probe._warming is first and first.name == 'videogate-warm-av'\n"
+        "first.join(60)\n"
+        "assert 'av' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -6,7 +6,10 @@ file, not what the provider claimed.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import threading
 from fractions import Fraction
 from typing import Any
 
@@ -16,7 +19,7 @@ from videogate._artifacts import demux
 from videogate._contract.errors import MalformedResponse, StorageError
 from videogate._contract.size import Size
 
-__all__ = ["VideoProbe", "probe_video"]
+__all__ = ["VideoProbe", "probe_video", "warm_up"]
 
 _IMAGE_FORMATS = frozenset({"image2", "gif", "webp", "apng", "ico", "tiff"})
 
@@ -74,6 +77,24 @@ def _duration(container: Any, stream: Any, frames: int, fps: float) -> float:
 
         return float(Fraction(container.duration, av.time_base))
     return frames / fps if fps > 0 else 0.0
+
+
+_warming: threading.Thread | None = None
+
+
+def warm_up() -> None:
+    """Import PyAV in a background thread, once per process: a first import takes a few
+    hundred milliseconds with the interpreter lock held, better spent while a task runs
+    than when its video arrives (and other tasks' polls are due)."""
+    global _warming
+    if _warming is None and "av" not in sys.modules:
+        _warming = threading.Thread(target=_import_av, name="videogate-warm-av", daemon=True)
+        _warming.start()
+
+
+def _import_av() -> None:
+    with contextlib.suppress(Exception):  # probing reports it
+        import av  # noqa: F401
 
 
 def probe_video(path: str | os.PathLike[str]) -> VideoProbe:

@@ -8,6 +8,7 @@ import logging
 import sys
 from typing import Any
 
+from videogate._artifacts.probe import warm_up
 from videogate._contract.errors import Cancelled, Timeout, VideogateError
 from videogate._contract.events import JobPhase
 from videogate._contract.provider import CancelOutcome, TaskStatus
@@ -181,6 +182,7 @@ async def _lifecycle(services: RunServices, run: Run) -> VideoResult:
             run.holding_slot = True
         if run.ref is None:
             await submit(services, run, native)
+        warm_up()  # the video will need probing
         state = await poll_until_done(services, run)
         _release_slot(services, run)
         if state.status is TaskStatus.FAILED:
