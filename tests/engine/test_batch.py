@@ -26,6 +26,9 @@ def batch_cli(monkeypatch, tmp_path, service):
             registry=load_registry(entrypoints=False),
             providers={"fake": FakeProvider(service)},
             poll_policy=FAST_POLLS,
+            # An interrupted engine of this same process (its pid alive) leaves claims that
+            # only their lease ends: keep it well below the jobs' deadline.
+            claim_lease=5.0,
         )
 
     from videogate._cli import batch

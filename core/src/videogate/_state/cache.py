@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["Cache", "CacheEntry", "SqliteCache", "cached_result", "open_cache"]
 
 _BUSY_TIMEOUT_MS = 10_000
+#: Attempts of a statement SQLite refused as locked without waiting.
+_LOCK_RETRIES = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY,
@@ -134,7 +136,16 @@ class SqliteCache:
     def _run(self, what: str, action: Callable[[sqlite3.Connection], Any]) -> Any:
         try:
             with self._lock:
-                return action(self._connect())
+                for attempt in range(_LOCK_RETRIES):
+                    try:
+                        return action(self._connect())
+                    except sqlite3.OperationalError as exc:
+                        # SQLite answers "locked" without waiting in a few cases (another
+                        # connection switching the file to WAL, a stale snapshot): try again.
+                        if "locked" not in str(exc) or attempt == _LOCK_RETRIES - 1:
+                            raise
+                        time.sleep(0.05 * (attempt + 1))
+                raise AssertionError("unreachable")  # pragma: no cover
         except VideogateError:
             raise
         except (sqlite3.Error, OSError) as exc:
