@@ -42,8 +42,8 @@ class Slots:
 
     @property
     def waiting(self) -> int:
-        """How many acquirers are queued."""
-        return sum(1 for w in self._waiters if not w.done())
+        """How many acquirers are queued (a cancelled one leaves the queue as it ends)."""
+        return len(self._waiters)
 
     async def acquire(self) -> None:
         """Wait for a free slot (FIFO); cancellation leaves the queue consistent."""
@@ -175,7 +175,7 @@ class LocalLimits:
         await self.of(provider).slots.acquire()
 
     def waiting(self, provider: str) -> int:
-        return len(self.of(provider).slots._waiters)
+        return self.of(provider).slots.waiting
 
     def declared(self, provider: str) -> ServiceLimits:
         return self.of(provider).limits
