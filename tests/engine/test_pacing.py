@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from videogate import LatencyPrior
-from videogate._engine.pacing import LatencyModel, PollPolicy, Window, window_of
+from videogate._engine.pacing import LatencyModel, PollPolicy, Window, learned_time, window_of
 
 POLICY = PollPolicy()
 
@@ -90,6 +90,49 @@ def test_mean_detection_delay_uses_the_budget_and_no_more():
         assert sum(queries) / len(queries) <= 2 + 0.4 * nominal / (2 * POLICY.budget * 0.9)
 
 
+def sdk_wait_queries(task_seconds):
+    """Status queries of the DashScope SDK's own ``wait()`` for a task of that length: a
+    query after sleeps of 1, 1, 2, 2, 2, 4, 4, 4, 5, 5, ... seconds."""
+    now, sleep, queries = 0.0, 1.0, 0
+    while True:
+        queries += 1
+        if now >= task_seconds:
+            return queries
+        if queries % 3 == 0:
+            sleep = min(5.0, sleep * 2.0)
+        now += sleep
+
+
+@given(st.floats(0, 3600))
+def test_a_first_run_never_queries_more_than_the_sdk(task):
+    # Nothing learned yet: the provider's prior (wan's) places the first poll, and a
+    # window that is not trusted steps at the whole budget, as the SDK's wait does at most.
+    prior = LatencyPrior(low=15.0, typical=90.0, high=300.0)
+    window = window_of([], prior, POLICY)
+    assert POLICY.step(window) == 2 * POLICY.budget
+    assert len(simulate(POLICY, window, task)) <= sdk_wait_queries(task)
+    assert [sdk_wait_queries(t) for t in (0, 1, 2, 4, 6, 8, 12, 16, 20, 25)] == list(range(1, 11))
+
+
+def test_a_first_poll_that_comes_too_late_moves_earlier():
+    # Tasks take 240-360 s, but the times learned so far say 330-350: most tasks are over at
+    # the first poll. Learned as ended before it, they pull the window down to the truth.
+    rng = random.Random(3)
+    samples = [rng.uniform(330.0, 350.0) for _ in range(20)]
+    assert window_of(samples, None, POLICY).low > 320.0
+    delays = []
+    for _ in range(200):
+        window = window_of(samples[-64:], None, POLICY)
+        task = rng.uniform(240.0, 360.0)
+        times = simulate(POLICY, window, task)
+        delays.append(times[-1] - task)
+        samples.append(learned_time(times[-2] if len(times) > 1 else None, times[-1]))
+    assert window_of(samples[-64:], None, POLICY).low <= 250.0
+    assert sum(delays[-64:]) / 64 <= POLICY.budget
+    assert learned_time(None, 300.0) < 300.0
+    assert learned_time(290.0, 296.0) == 293.0
+
+
 def test_first_poll_comes_from_the_model():
     instant = window_of([], LatencyPrior(low=0.0, typical=1.0, high=30.0), POLICY)
     assert POLICY.next_delay(instant, elapsed=0.0, polls=0, since_last=None) == 0.0
@@ -99,7 +142,7 @@ def test_first_poll_comes_from_the_model():
     assert POLICY.next_delay(None, elapsed=0.0, polls=0, since_last=None) == 0.0
     # Learned times win over the prior, and a time-scaled policy scales the prior.
     learned = window_of([40.0] * 10, LatencyPrior(low=15.0, typical=90.0, high=300.0), POLICY)
-    assert learned is not None and 30.0 < learned.low < 40.0
+    assert learned is not None and 30.0 < learned.low <= 40.0
     fast = POLICY.scaled(0.01)
     scaled = window_of([], LatencyPrior(low=15.0, typical=90.0, high=300.0), fast)
     assert scaled is not None and abs(scaled.low - 0.15) < 1e-9
@@ -148,7 +191,8 @@ def test_contended_polling_on_short_and_long_tasks():
     policy = PollPolicy()  # DashScope: 5 slots, 20 queries/s
     short = Window(9.0, 10.0, 11.0, 20)
     assert policy.step(short) == 1.5
-    assert abs(policy.contended(short, 5, 20).step(short) - 0.32) < 1e-9
+    # 2 % of 10 s would be a 0.3 s step; 5 tasks polled at 80 % of 20 queries/s need 0.3125.
+    assert abs(policy.contended(short, 5, 20).step(short) - 0.3125) < 1e-9
     long = Window(250.0, 300.0, 350.0, 20)
     assert policy.contended(long, 5, 20) == policy
     assert PollPolicy(slot_idle=0).contended(short, 5, 20) == PollPolicy(slot_idle=0)

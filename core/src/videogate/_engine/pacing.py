@@ -5,7 +5,8 @@ to the end) and turns them, or a provider's :class:`~videogate.LatencyPrior` whe
 learned yet, into a :class:`Window`: ``low`` (few tasks end before it), ``typical`` and
 ``high``. :class:`PollPolicy` turns a window into poll times: the first poll at ``low``, then
 one every ``step`` seconds, where ``step`` is twice the mean detection delay allowed
-(``budget``), trimmed for short tasks; well beyond ``high`` the steps grow slowly. Two polls of
+(``budget``; a share of it, ``margin``, once the window comes from enough learned times),
+trimmed for short tasks; well beyond ``high`` the steps grow slowly. Two polls of
 one task are never closer than the step, and a service's Retry-After only pushes polls later.
 
 While jobs wait for one of the account's running-task slots, a finished task that is not yet
@@ -27,11 +28,16 @@ import attrs
 
 from videogate._contract.capabilities import LatencyPrior
 
-__all__ = ["LatencyModel", "PollPolicy", "Window", "window_of"]
+__all__ = ["LatencyModel", "PollPolicy", "Window", "learned_time", "window_of"]
 
 #: Share of an account's query rate that contended polling may plan to use (the rest is left
 #: for scheduling jitter, retries and other callers).
 CONTENDED_QUERY_SHARE = 0.8
+
+#: A task already over at its first poll ended at an unknown time before it: it is learned
+#: as this share of that poll's time, so that a first poll coming too late moves earlier
+#: (learned just before the poll, it would stay where it is).
+EARLY_END = 0.9
 
 
 @attrs.frozen
@@ -50,16 +56,18 @@ class PollPolicy:
     """Poll pacing constants, in seconds (scale them together with :meth:`scaled`).
 
     :ivar budget: the mean detection delay allowed (time from a task's end to the poll that
-        sees it); the step inside the window is ``2 * budget * margin``.
-    :ivar margin: the share of the budget the step may use (the query's own time and scheduling
-        jitter use the rest).
+        sees it); the step inside a trusted window is ``2 * budget * margin``, inside a prior
+        or one of fewer than ``min_samples`` learned times ``2 * budget``.
+    :ivar margin: the share of the budget the step of a trusted window may use (the query's
+        own time, scheduling jitter and the tasks that end before the first poll use the
+        rest).
     :ivar relative: a step is at most this fraction of the typical task time (short tasks).
     :ivar min_interval: never poll one task more often than this.
     :ivar max_interval: the largest step of an overrunning task (never below the step).
     :ivar low_quantile: the quantile of learned times the first poll aims at.
     :ivar high_quantile: the quantile beyond which a task is overrunning.
     :ivar min_samples: learned times needed before quantiles are trusted; fewer give a
-        window of +/-30 % around them.
+        window of +/-30 % around them, stepped like a prior's.
     :ivar time_scale: real seconds per service second (below 1 only against an emulator
         running faster than real time); providers' priors are multiplied by it.
     :ivar slot_idle: while jobs wait for a running-task slot, the mean detection delay is at
@@ -67,7 +75,7 @@ class PollPolicy:
     """
 
     budget: float = 2.5
-    margin: float = 0.8
+    margin: float = 0.75
     relative: float = 0.15
     min_interval: float = 0.05
     max_interval: float = 30.0
@@ -89,8 +97,12 @@ class PollPolicy:
 
     @property
     def max_step(self) -> float:
-        """The step inside the window for tasks long enough to use the whole budget."""
+        """The step inside a trusted window for tasks long enough to use the whole budget."""
         return max(self.min_interval, 2.0 * self.budget * self.margin)
+
+    def trusted(self, window: Window) -> bool:
+        """Whether ``window`` comes from enough learned times to aim at its quantiles."""
+        return window.samples >= self.min_samples
 
     def contended(
         self, window: Window | None, slots: int | None, query_rate: float | None
@@ -116,7 +128,11 @@ class PollPolicy:
         """Seconds between two polls of a task inside ``window``."""
         if window is None:
             return self.min_interval
-        return max(self.min_interval, min(self.max_step, self.relative * window.typical))
+        # A prior or a few learned times only roughly place the end, so polls spread over a
+        # wide window: there the step uses the whole budget (the pace of the SDK's own wait
+        # once its steps reach 5 s), and the margin only once the window is trusted.
+        largest = self.max_step if self.trusted(window) else 2.0 * self.budget
+        return max(self.min_interval, min(largest, self.relative * window.typical))
 
     def interval(self, window: Window | None, elapsed: float, polls: int) -> float:
         """Seconds from the last poll to the next one (never below :meth:`step`), for a task
@@ -175,14 +191,25 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
     return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
 
 
+def learned_time(quiet: float | None, seen: float) -> float:
+    """How long a task took, from the elapsed seconds of its last poll that saw it running
+    (``quiet``; ``None``: none did) and of the poll that saw it end (``seen``): the midpoint
+    between them, else :data:`EARLY_END` of ``seen``."""
+    if quiet is None:
+        return EARLY_END * max(0.0, seen)
+    return max(0.0, (quiet + seen) / 2.0)
+
+
 def window_of(
     samples: Sequence[float], prior: LatencyPrior | None, policy: PollPolicy
 ) -> Window | None:
     """The window of a class from its learned ``samples``, else from ``prior`` (both in
     service seconds; the window is on the policy's clock).
 
-    Learned times are midpoints between the last quiet poll and the terminal one, so they
-    are uncertain by half a step: the window is widened by that much.
+    Learned times are midpoints between the last quiet poll and the terminal one, uncertain
+    by half a step: ``high`` is raised by that much (a task still running past ``high`` gets
+    growing steps). ``low`` is not lowered: that uncertainty already spreads the learned
+    times, and a task over at its first poll teaches a time before it (:func:`learned_time`).
     """
     if not samples:
         if prior is None:
@@ -194,12 +221,12 @@ def window_of(
     if len(ordered) < policy.min_samples:
         low, high = 0.7 * ordered[0], 1.3 * ordered[-1]
     else:
-        half = policy.step(Window(typical, typical, typical)) / 2.0
+        half = policy.step(Window(typical, typical, typical, len(ordered))) / 2.0
         low_q = _quantile(ordered, policy.low_quantile)
         high_q = _quantile(ordered, policy.high_quantile)
         # A few dozen samples understate the tails: extend them by half the spread between
         # each tail quantile and its quartile.
-        low = low_q - (_quantile(ordered, 0.25) - low_q) / 2.0 - half
+        low = low_q - (_quantile(ordered, 0.25) - low_q) / 2.0
         high = high_q + (high_q - _quantile(ordered, 0.75)) / 2.0 + half
     low = max(0.0, min(low, typical))
     return Window(low, typical, max(high, typical), len(ordered))

@@ -10,7 +10,7 @@ from videogate._contract.capabilities import Capabilities, LatencyPrior
 from videogate._contract.errors import MalformedResponse, RateLimited, TaskExpired, VideogateError
 from videogate._contract.events import JobPhase
 from videogate._contract.provider import TaskState, TaskStatus
-from videogate._engine.pacing import PollPolicy, Window
+from videogate._engine.pacing import PollPolicy, Window, learned_time
 from videogate._engine.retry import is_safe_to_retry
 from videogate._engine.run import Run
 from videogate._engine.runcontext import RunContext
@@ -84,7 +84,7 @@ async def poll_until_done(runner: RunServices, run: Run) -> TaskState:
             run.marks["terminal"] = runner.clock()
             run.marks.setdefault("running", run.marks.get("first_poll", submitted))
             if not run.marks.get("resumed"):
-                _learn(runner, ctx, submitted, last_quiet, sent, window)
+                _learn(runner, ctx, submitted, last_quiet, sent)
             return state
         last_quiet = sent
         retry_after = state.retry_after
@@ -143,17 +143,11 @@ def _learn(
     submitted: float,
     last_quiet: float | None,
     terminal: float,
-    window: Window | None,
 ) -> None:
-    """Record when the task ended: between the last quiet poll and the terminal one (with
-    no quiet poll, within a step before the terminal one)."""
-    if last_quiet is None:
-        step = runner.scheduler.policy.step(window)
-        last_quiet = max(submitted, terminal - step)
+    """Record how long the task took (:func:`~videogate._engine.pacing.learned_time`)."""
+    quiet = None if last_quiet is None else last_quiet - submitted
     # Kept in service seconds, so runs on a scaled clock (emulators) teach the same history.
-    seconds = (
-        max(0.0, (last_quiet + terminal) / 2.0 - submitted) / runner.scheduler.policy.time_scale
-    )
+    seconds = learned_time(quiet, terminal - submitted) / runner.scheduler.policy.time_scale
     key = ctx.stats_key
     runner.scheduler.model.observe(key, seconds)
     store = runner.resources.latency
