@@ -68,6 +68,11 @@ def test_a_subfolder_uses_the_project_config_outputs_and_journal(project):
 
 def test_a_read_creates_no_database(tmp_path):
     assert vg("jobs").stdout.strip() == "no jobs"
+    stats = vg("cache", "stats", "--json")
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["entries"] == 0
+    assert vg("cache", "get", "0" * 64).returncode == 1
+    assert vg("cache", "clear").stdout.strip() == "cleared 0 cached result(s)"
     assert not list(tmp_path.rglob("*.sqlite3"))
 
 

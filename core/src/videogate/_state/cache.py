@@ -117,6 +117,10 @@ class SqliteCache:
     def __repr__(self) -> str:
         return f"SqliteCache({str(self.path)!r})"
 
+    def _missing(self) -> bool:
+        """Whether the file was never created: a read then finds nothing and creates nothing."""
+        return self._conn is None and not self.path.exists()
+
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,7 +166,7 @@ class SqliteCache:
                 "SELECT result, object_key, created_at FROM cache WHERE key = ?", (key,)
             ).fetchone()
 
-        row = self._run("lookup", read)
+        row = None if self._missing() else self._run("lookup", read)
         if row is None:
             return None
         try:
@@ -190,6 +194,8 @@ class SqliteCache:
 
     def clear(self) -> int:
         """Forget every entry; returns how many were removed."""
+        if self._missing():
+            return 0
         cursor = self._run("clear", lambda conn: conn.execute("DELETE FROM cache"))
         return int(cursor.rowcount)
 
@@ -205,7 +211,7 @@ class SqliteCache:
             ).fetchall()
             return total, per
 
-        total, per = self._run("statistics", read)
+        total, per = ((0, None, None), []) if self._missing() else self._run("statistics", read)
         return {
             "backend": self.backend,
             "path": str(self.path),
