@@ -139,17 +139,31 @@ def test_providers_shows_entries_default_and_key_status_never_the_key(project, t
     assert entries["kenburns"]["key"] == "not needed"
 
 
-def test_completion_scripts_complete_commands_and_options():
-    bash = vg("completion", "bash").stdout
-    probe = (
-        bash + "\nCOMP_WORDS=(videogate gen); COMP_CWORD=1; _videogate; echo ${COMPREPLY[@]}"
-        "\nCOMP_WORDS=(videogate generate --pro); COMP_CWORD=2; _videogate; echo ${COMPREPLY[@]}"
+def test_completion_scripts_complete_commands_options_and_values(project):
+    bash = vg("completion", "bash", cwd=project).stdout
+    probe = bash + "".join(
+        f"\nCOMP_WORDS=({words}); COMP_CWORD={words.count(' ')}; _videogate; echo ${{COMPREPLY[@]}}"
+        for words in (
+            "videogate gen",
+            "videogate generate --pro",
+            "videogate generate -P ''",
+            "videogate batch --provider ke",
+            "videogate generate --mode ad",
+        )
     )
     lines = subprocess.run(["bash", "-c", probe], capture_output=True, text=True).stdout
-    assert lines.splitlines() == ["generate", "--provider --prompt"]
+    # Providers: the one configured in the project and the ones installed.
+    assert lines.splitlines() == [
+        "generate",
+        "--provider --prompt",
+        "k kenburns wan",
+        "kenburns",
+        "adjust",
+    ]
     assert "bashcompinit" in vg("completion", "zsh").stdout
-    fish = vg("completion", "fish").stdout
+    fish = vg("completion", "fish", cwd=project).stdout
     assert "-a generate" in fish and "-l prompt" in fish
+    assert "-l provider -x -a 'k kenburns wan'" in fish
     if shutil.which("fish"):
         assert subprocess.run(["fish", "-n"], input=fish, text=True).returncode == 0
 
