@@ -204,3 +204,82 @@ def test_wan_generate_budget_and_cancel_against_the_emulator(tmp_path):
     assert stats["submissions"] == 2
     assert stats["cancels"] == 1
     assert SECRET not in json.dumps([refused.model_dump(), made.model_dump()])
+
+
+def test_jobs_of_other_processes_come_from_the_journal(tmp_path):
+    """``status``/``result``/``cancel`` take any journaled job: one a CLI process finished,
+    one another live process still runs (its record only), and an unknown id."""
+    import os
+    import subprocess
+
+    from mcpkit import BIN
+
+    from videogate import load_config
+    from videogate._state.backend import open_state
+    from videogate._state.journal import JobRecord, JobState
+
+    env = server_env(tmp_path)
+    small = ["-d", "1", "--fps", "8", "-s", "64x48", "--seed", "4"]
+    made = subprocess.run(
+        [str(BIN / "videogate"), "generate", "--json", "-P", "kenburns", "-p", "a lake", *small],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    finished = json.loads(made.stdout)
+    state = open_state(load_config())
+    elsewhere = JobRecord(
+        job_id="0" * 15 + "e", provider="kenburns", plugin="kenburns", model="kenburns",
+        mode="adjust", state=JobState.SUBMITTED, task={"task_id": "t-1", "provider": "kenburns"},
+        owner_pid=os.getppid(),
+    )  # fmt: skip
+    state.journal().add(elsewhere)
+    state.close()
+
+    async def main():
+        out = {}
+        async with mcp_session(env) as session:
+            for name, job_id in (("done", finished["job_id"]), ("running", elsewhere.job_id)):
+                out[f"{name}-status"] = await session.call_tool("status", {"job_id": job_id})
+                out[f"{name}-result"] = await session.call_tool(
+                    "result", {"job_id": job_id, "wait": True, "timeout": 1.0}
+                )
+                out[f"{name}-cancel"] = await session.call_tool("cancel", {"job_id": job_id})
+        return out
+
+    out = anyio.run(main)
+    done = out["done-status"].structured_content
+    assert done["done"] is True and done["status"] == "done", out["done-status"].content
+    result = out["done-result"].structured_content
+    assert result["video_url"] == finished["video_url"] and result["result"]["seed"] == 4
+    assert out["done-cancel"].structured_content["outcome"] == "too_late"
+    running = out["running-status"].structured_content
+    assert running["status"] == "running" and running["done"] is False
+    assert running["task_id"] == "t-1" and f"pid {os.getppid()}" in running["message"]
+    # Waiting for it reads the journal until its timeout: still running, nothing adopted.
+    assert out["running-result"].structured_content["done"] is False
+    refused = out["running-cancel"]
+    assert refused.is_error and refused.structured_content["error"] == "InvalidRequest"
+    assert f"pid {os.getppid()}" in refused.structured_content["message"]
+
+
+def test_a_server_forgets_old_finished_jobs_but_still_answers_for_them(tmp_path):
+    from videogate import Engine, load_config
+    from videogate._mcp.server import Tools
+
+    async def main():
+        async with Engine(load_config()) as engine:
+            tools = Tools(engine)
+            tools.keep_finished = 2
+            ids = []
+            for seed in range(4):
+                submitted = await tools.submit(None, {"request": kenburns_request(seed=seed)})
+                ids.append(submitted.structured_content["job_id"])
+                await tools.result(None, {"job_id": ids[-1], "wait": True})
+            held = list(tools.jobs)
+            oldest = await tools.result(None, {"job_id": ids[0]})
+            return ids, held, oldest
+
+    ids, held, oldest = anyio.run(main)
+    # Pruned when a job is added: two finished ones, and the last one (running then).
+    assert held == ids[1:]
+    assert oldest.structured_content["result"]["seed"] == 0

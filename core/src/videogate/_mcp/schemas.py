@@ -23,7 +23,10 @@ TOOL_DESCRIPTIONS: dict[str, str] = {
         "produced, warnings, and the cost estimate."
     ),
     "submit": "Start a video job and return its job_id at once (see status, result, cancel).",
-    "status": "Where a job submitted with submit is: phase, progress, task id.",
+    "status": (
+        "Where a job is (any journaled job id, this server's or another process's): phase, "
+        "progress, task id."
+    ),
     "result": "The VideoResult of a job (wait=true waits for it, up to timeout seconds).",
     "cancel": "Cancel a job; says whether the provider stopped it (nothing more billed).",
     "providers": "The configured providers: capabilities, pricing, whether a key is needed.",

@@ -8,8 +8,10 @@ for long jobs, ``providers`` and ``estimate``. Every call runs on one :class:`En
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -27,6 +29,7 @@ from videogate._contract.result import VideoResult
 from videogate._engine.engine import Engine, Job
 from videogate._mcp.content import contact_sheet_block, error_result, masked_options, ok_result
 from videogate._mcp.schemas import TOOL_DESCRIPTIONS, input_schemas
+from videogate._state.journal import JobRecord, JobState
 
 __all__ = ["build_server", "serve_http", "serve_stdio"]
 
@@ -86,12 +89,23 @@ class _Progress:
         self._task.cancel()
 
 
+#: How often ``result`` with ``wait`` reads the journal for a job another process runs.
+JOURNAL_WAIT_INTERVAL = 0.5
+
+
 class Tools:
-    """The tool handlers over one engine, and the jobs started by ``submit``."""
+    """The tool handlers over one engine, and the jobs it started.
+
+    Jobs of other processes sharing the state (and this server's older finished jobs) are
+    read from the journal: ``status``, ``result`` and ``cancel`` take any journaled job id.
+    """
+
+    #: Finished jobs kept in memory; older ones are read back from the journal.
+    keep_finished = 256
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.jobs: dict[str, Job] = {}
+        self.jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
         self.handlers: dict[str, Handler] = {
             "generate": self.generate,
             "submit": self.submit,
@@ -141,11 +155,42 @@ class Tools:
             "use_cache": bool(args.get("use_cache", True)),
         }
 
-    def _job(self, args: dict[str, Any]) -> Job:
+    async def _job(self, args: dict[str, Any]) -> Job | JobRecord:
+        """The job ``job_id`` names: this server's, else a finished one from the journal
+        (as a finished :class:`Job`), else the journal record of one still running elsewhere.
+
+        :raises InvalidRequest: no such job in the journal either.
+        """
         job_id = args.get("job_id")
-        if not isinstance(job_id, str) or job_id not in self.jobs:
-            raise InvalidRequest(f"job_id: no job {job_id!r} was submitted here", field="job_id")
-        return self.jobs[job_id]
+        if not isinstance(job_id, str) or not job_id:
+            raise InvalidRequest("job_id: required, a job id from submit", field="job_id")
+        job = self.jobs.get(job_id)
+        if job is not None:
+            return job
+        record = await asyncio.to_thread(self.engine.journal.get, job_id)
+        if record is None:
+            raise InvalidRequest(f"job_id: no job {job_id!r} in the journal", field="job_id")
+        if record.state.finished:
+            return await asyncio.to_thread(self.engine.adopt, record)
+        return record
+
+    def _keep(self, job: Job) -> None:
+        """Hold ``job``; forget the oldest finished jobs beyond :attr:`keep_finished`."""
+        self.jobs[job.job_id] = job
+        finished = [job_id for job_id, held in self.jobs.items() if held.done]
+        for job_id in finished[: max(0, len(finished) - self.keep_finished)]:
+            del self.jobs[job_id]
+
+    async def _wait_elsewhere(self, record: JobRecord, timeout: float | None) -> Job | JobRecord:
+        """Read the journal until the job another process runs is finished (or ``timeout``)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not record.state.finished:
+            if deadline is not None and time.monotonic() >= deadline:
+                return record
+            await asyncio.sleep(JOURNAL_WAIT_INTERVAL)
+            found = await asyncio.to_thread(self.engine.journal.get, record.job_id)
+            record = found if found is not None else record
+        return await asyncio.to_thread(self.engine.adopt, record)
 
     @staticmethod
     def _estimate_of(job: Job, result: VideoResult | None) -> dict[str, Any] | None:
@@ -167,7 +212,24 @@ class Tools:
             answer.content.append(image)
         return answer
 
-    def _status(self, job: Job) -> dict[str, Any]:
+    @staticmethod
+    def _record_status(record: JobRecord) -> dict[str, Any]:
+        """The status of a job another process runs, from its journal record."""
+        waiting = record.state in (JobState.PENDING, JobState.SUBMITTING)
+        return {
+            "job_id": record.job_id,
+            "provider": record.provider,
+            "status": str(JobPhase.QUEUED if waiting else JobPhase.RUNNING),
+            "done": False,
+            "task_id": None if record.task is None else record.task.get("task_id"),
+            "progress": None,
+            "message": f"run by another process (pid {record.owner_pid}); journal: {record.state}",
+            "eta": None,
+        }
+
+    def _status(self, job: Job | JobRecord) -> dict[str, Any]:
+        if isinstance(job, JobRecord):
+            return self._record_status(job)
         events = job.events
         last = events[-1] if events else None
         return {
@@ -192,7 +254,7 @@ class Tools:
             on_progress=on_progress,
             **common,
         )
-        self.jobs[job.job_id] = job
+        self._keep(job)
         return job
 
     async def generate(self, ctx: Context, args: dict[str, Any]) -> types.CallToolResult:
@@ -219,17 +281,28 @@ class Tools:
         return ok_result(data)
 
     async def status(self, ctx: Context, args: dict[str, Any]) -> types.CallToolResult:
-        return ok_result(self._status(self._job(args)))
+        return ok_result(self._status(await self._job(args)))
 
     async def result(self, ctx: Context, args: dict[str, Any]) -> types.CallToolResult:
-        job = self._job(args)
+        job = await self._job(args)
+        if isinstance(job, JobRecord):
+            if args.get("wait"):
+                job = await self._wait_elsewhere(job, args.get("timeout"))
+            if isinstance(job, JobRecord):
+                return ok_result(self._status(job))
         if not job.done and not args.get("wait"):
             return ok_result(self._status(job))
         result = await job.result(timeout=args.get("timeout"))
         return await self._answer(job, result)
 
     async def cancel(self, ctx: Context, args: dict[str, Any]) -> types.CallToolResult:
-        job = self._job(args)
+        job = await self._job(args)
+        if isinstance(job, JobRecord):
+            raise InvalidRequest(
+                f"job {job.job_id} is run by another process (pid {job.owner_pid}): cancel it "
+                "through that process",
+                field="job_id",
+            )
         outcome = await job.cancel()
         return ok_result({"job_id": job.job_id, "outcome": str(outcome), "status": str(job.status)})
 
