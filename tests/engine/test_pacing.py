@@ -105,11 +105,13 @@ def sdk_wait_queries(task_seconds):
 
 @given(st.floats(0, 3600))
 def test_a_first_run_never_queries_more_than_the_sdk(task):
-    # Nothing learned yet: the provider's prior (wan's) places the first poll, and a
-    # window that is not trusted steps at the whole budget, as the SDK's wait does at most.
+    # Nothing learned yet: the provider's prior (wan's) places the first poll, and in a
+    # window that is not trusted the step grows with the task's age up to the whole budget,
+    # the SDK's own pace once its steps reach 5 s.
     prior = LatencyPrior(low=15.0, typical=90.0, high=300.0)
     window = window_of([], prior, POLICY)
-    assert POLICY.step(window) == 2 * POLICY.budget
+    assert POLICY.interval(window, 15.0, 1) == POLICY.max_step < 2 * POLICY.budget
+    assert POLICY.interval(window, 200.0, 30) == 2 * POLICY.budget
     assert len(simulate(POLICY, window, task)) <= sdk_wait_queries(task)
     assert [sdk_wait_queries(t) for t in (0, 1, 2, 4, 6, 8, 12, 16, 20, 25)] == list(range(1, 11))
 

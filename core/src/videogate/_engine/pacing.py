@@ -5,8 +5,9 @@ to the end) and turns them, or a provider's :class:`~videogate.LatencyPrior` whe
 learned yet, into a :class:`Window`: ``low`` (few tasks end before it), ``typical`` and
 ``high``. :class:`PollPolicy` turns a window into poll times: the first poll at ``low``, then
 one every ``step`` seconds, where ``step`` is twice the mean detection delay allowed
-(``budget``; a share of it, ``margin``, once the window comes from enough learned times),
-trimmed for short tasks; well beyond ``high`` the steps grow slowly. Two polls of
+(``budget``) times ``margin``, trimmed for short tasks; inside a prior (nothing learned yet)
+the step grows with the task's age up to twice the budget, like the SDK's own wait; well
+beyond ``high`` the steps grow slowly. Two polls of
 one task are never closer than the step, and a service's Retry-After only pushes polls later.
 
 While jobs wait for one of the account's running-task slots, a finished task that is not yet
@@ -21,6 +22,7 @@ the steps double every third poll up to the largest step, like the DashScope SDK
 from __future__ import annotations
 
 import collections
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 
@@ -56,18 +58,19 @@ class PollPolicy:
     """Poll pacing constants, in seconds (scale them together with :meth:`scaled`).
 
     :ivar budget: the mean detection delay allowed (time from a task's end to the poll that
-        sees it); the step inside a trusted window is ``2 * budget * margin``, inside a prior
-        or one of fewer than ``min_samples`` learned times ``2 * budget``.
+        sees it); the step inside a trusted window is ``2 * budget * margin``; inside a prior
+        or one of fewer than ``min_samples`` learned times it grows from there with the
+        task's age (``relative`` of it) up to ``2 * budget``.
     :ivar margin: the share of the budget the step of a trusted window may use (the query's
         own time, scheduling jitter and the tasks that end before the first poll use the
         rest).
-    :ivar relative: a step is at most this fraction of the typical task time (short tasks).
+    :ivar relative: a step is at most this fraction of the typical task time (short tasks);
+        in an untrusted window, at least this fraction of the task's age.
     :ivar min_interval: never poll one task more often than this.
     :ivar max_interval: the largest step of an overrunning task (never below the step).
-    :ivar low_quantile: the quantile of learned times the first poll aims at.
     :ivar high_quantile: the quantile beyond which a task is overrunning.
     :ivar min_samples: learned times needed before quantiles are trusted; fewer give a
-        window of +/-30 % around them, stepped like a prior's.
+        window of +/-30 % around them, stepped like a prior.
     :ivar time_scale: real seconds per service second (below 1 only against an emulator
         running faster than real time); providers' priors are multiplied by it.
     :ivar slot_idle: while jobs wait for a running-task slot, the mean detection delay is at
@@ -79,7 +82,6 @@ class PollPolicy:
     relative: float = 0.15
     min_interval: float = 0.05
     max_interval: float = 30.0
-    low_quantile: float = 0.05
     high_quantile: float = 0.95
     min_samples: int = 5
     time_scale: float = 1.0
@@ -128,11 +130,7 @@ class PollPolicy:
         """Seconds between two polls of a task inside ``window``."""
         if window is None:
             return self.min_interval
-        # A prior or a few learned times only roughly place the end, so polls spread over a
-        # wide window: there the step uses the whole budget (the pace of the SDK's own wait
-        # once its steps reach 5 s), and the margin only once the window is trusted.
-        largest = self.max_step if self.trusted(window) else 2.0 * self.budget
-        return max(self.min_interval, min(largest, self.relative * window.typical))
+        return max(self.min_interval, min(self.max_step, self.relative * window.typical))
 
     def interval(self, window: Window | None, elapsed: float, polls: int) -> float:
         """Seconds from the last poll to the next one (never below :meth:`step`), for a task
@@ -142,6 +140,11 @@ class PollPolicy:
             # Like the SDK: 1, 1, 1, 2, 2, 2, 4, ... (budget 2.5 s), up to the largest step.
             base = 0.4 * self.budget * 2.0 ** min(30, max(0, polls - 1) // 3)
             return max(self.min_interval, min(self.max_step, base))
+        if not self.trusted(window):
+            # A prior or a few learned times only roughly place the end, so polls spread over
+            # a wide window: like the SDK's own wait, the step grows with the task's age, up
+            # to the whole budget (the SDK's pace once its steps reach 5 s).
+            step = max(step, min(2.0 * self.budget, self.relative * elapsed))
         patience = window.high + (window.high - window.low)  # the tail seen so far, again
         if elapsed <= patience:
             return step
@@ -200,16 +203,31 @@ def learned_time(quiet: float | None, seen: float) -> float:
     return max(0.0, (quiet + seen) / 2.0)
 
 
+def first_poll(ordered: Sequence[float], allowed: float) -> float:
+    """The latest first poll at which tasks timed like ``ordered`` (sorted) that are already
+    over wait ``allowed`` seconds on average: the largest ``t`` with
+    ``mean(max(0, t - s)) <= allowed``."""
+    room = allowed * len(ordered)  # the allowed sum of waits
+    for below, start in enumerate(ordered, start=1):
+        end = ordered[below] if below < len(ordered) else math.inf
+        if room <= below * (end - start):  # the sum grows by `below` per second here
+            return start + room / below
+        room -= below * (end - start)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def window_of(
     samples: Sequence[float], prior: LatencyPrior | None, policy: PollPolicy
 ) -> Window | None:
     """The window of a class from its learned ``samples``, else from ``prior`` (both in
     service seconds; the window is on the policy's clock).
 
-    Learned times are midpoints between the last quiet poll and the terminal one, uncertain
-    by half a step: ``high`` is raised by that much (a task still running past ``high`` gets
-    growing steps). ``low`` is not lowered: that uncertainty already spreads the learned
-    times, and a task over at its first poll teaches a time before it (:func:`learned_time`).
+    ``low``, the first poll, is where the tasks already over would wait for it
+    ``(1 - margin) * budget`` seconds on average, by the learned times (:func:`first_poll`),
+    less the gap the unseen tail may leave below the smallest of them: a wide lower tail
+    moves it earlier, a narrow one later, whatever its quantile. Learned times are midpoints
+    between the last quiet poll and the terminal one, uncertain by half a step: ``high`` is
+    raised by that much (a task still running past ``high`` gets growing steps).
     """
     if not samples:
         if prior is None:
@@ -222,11 +240,13 @@ def window_of(
         low, high = 0.7 * ordered[0], 1.3 * ordered[-1]
     else:
         half = policy.step(Window(typical, typical, typical, len(ordered))) / 2.0
-        low_q = _quantile(ordered, policy.low_quantile)
+        # n samples leave about 1/(n+1) of the tasks below the smallest, a gap of about
+        # range/(n+1): the first poll comes that much earlier than the samples alone say.
+        gap = (ordered[-1] - ordered[0]) / (len(ordered) + 1)
+        low = first_poll(ordered, policy.budget * (1.0 - policy.margin)) - gap
         high_q = _quantile(ordered, policy.high_quantile)
-        # A few dozen samples understate the tails: extend them by half the spread between
-        # each tail quantile and its quartile.
-        low = low_q - (_quantile(ordered, 0.25) - low_q) / 2.0
+        # A few dozen samples understate the tail: extend it by half the spread between the
+        # tail quantile and its quartile.
         high = high_q + (high_q - _quantile(ordered, 0.75)) / 2.0 + half
     low = max(0.0, min(low, typical))
     return Window(low, typical, max(high, typical), len(ordered))
