@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -57,3 +58,25 @@ def test_engine_refuses_a_bad_timeout_before_any_io(tmp_path, value):
             timeout=value,
         )
     assert engine.jobs() == []
+
+
+def test_prompt_file(tmp_path):
+    shot = tmp_path / "shot.txt"
+    shot.write_text("  a lake at dawn, mist rising\n", encoding="utf-8")
+    done = _run([*BASE, "--prompt-file", str(shot), "--json"])
+    assert done.returncode == 0, done.stderr
+    (job,) = [json.loads(line) for line in _run(["jobs", "--json"]).stdout.splitlines()]
+    assert job["request"]["prompt"] == "a lake at dawn, mist rising"
+    for bad, reason in (
+        (tmp_path / "missing.txt", b"No such file or directory"),
+        (tmp_path, b"Is a directory"),
+    ):
+        refused = _run([*BASE, "--prompt-file", str(bad)])
+        assert refused.returncode == 2, refused.stderr
+        assert b"--prompt-file: cannot read" in refused.stderr and reason in refused.stderr
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"caf\xe9")
+    refused = _run([*BASE, "--prompt-file", str(latin)])
+    assert refused.returncode == 2 and b"--prompt-file: cannot read" in refused.stderr
+    both = _run([*BASE, "--prompt-file", str(shot), "--prompt", "x"])
+    assert both.returncode == 2 and b"not allowed with" in both.stderr

@@ -21,6 +21,7 @@ EXAMPLES = """
   videogate generate -P wan -i photo.png -p "waves" -d 5 --fps 30 -s "1280*720" --json
   echo "a quiet lake at dawn" | videogate generate -p - -i lake.png -d 4 --fps 24 \\
       -s 1280x720 -o clip.mp4
+  videogate generate --prompt-file shot.txt -i lake.png -d 4 --fps 24 -s 1280x720
   videogate generate ... --option audio=false        # a provider option (JSON value)
 """
 
@@ -28,9 +29,9 @@ EXAMPLES = """
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     parser.add_argument("-P", "--provider", help="configured provider name (default from config)")
-    parser.add_argument(
-        "-p", "--prompt", required=True, help="what the video shows; - reads it from stdin"
-    )
+    prompt = parser.add_mutually_exclusive_group(required=True)
+    prompt.add_argument("-p", "--prompt", help="what the video shows; - reads it from stdin")
+    prompt.add_argument("--prompt-file", metavar="PATH", help="read the prompt from a text file")
     parser.add_argument("-i", "--image", help="reference image: URL, local path or data: URI")
     parser.add_argument("-d", "--duration", type=float, required=True, help="seconds of video")
     parser.add_argument("--fps", type=float, required=True, help="frames per second")
@@ -93,9 +94,31 @@ def parse_options(pairs: list[str], namespace: str) -> dict[str, dict[str, Any]]
     return {namespace: options} if options else {}
 
 
+def read_prompt(args: argparse.Namespace) -> str:
+    """The prompt: ``--prompt`` (``-`` for stdin), else the text of ``--prompt-file``.
+
+    :raises InvalidRequest: the file cannot be read or is not UTF-8 text.
+    """
+    from videogate._contract.errors import InvalidRequest
+
+    if args.prompt_file is None:
+        return str(sys.stdin.read().strip() if args.prompt == "-" else args.prompt)
+    try:
+        with open(args.prompt_file, encoding="utf-8") as file:
+            return file.read().strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidRequest(
+            f"--prompt-file: cannot read {args.prompt_file}: {reason}", field="prompt"
+        ) from None
+
+
 def build_request(args: argparse.Namespace, namespace: str) -> dict[str, Any]:
-    """The request mapping from the flags (validated by the engine)."""
-    prompt = sys.stdin.read().strip() if args.prompt == "-" else args.prompt
+    """The request mapping from the flags (validated by the engine).
+
+    :raises InvalidRequest: an ``--option`` without ``=``, an unreadable ``--prompt-file``.
+    """
+    prompt = read_prompt(args)
     request: dict[str, Any] = {
         "prompt": prompt,
         "duration": args.duration,

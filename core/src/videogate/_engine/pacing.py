@@ -3,12 +3,12 @@
 :class:`LatencyModel` holds, per request class, the recent task times (seconds from submit
 to the end) and turns them, or a provider's :class:`~videogate.LatencyPrior` when nothing was
 learned yet, into a :class:`Window`: ``low`` (the tasks over before it cost a small share
-of the delay budget), ``typical`` and ``high``. :class:`PollPolicy` turns a window into poll times: the first poll at ``low``, then
-one every ``step`` seconds, where ``step`` is twice the mean detection delay allowed
-(``budget``) times ``margin``, trimmed for short tasks; inside a prior (nothing learned yet)
-the step grows with the task's age up to twice the budget, like the SDK's own wait; well
-beyond ``high`` the steps grow slowly. Two polls of one task are never closer than the step,
-and a service's Retry-After only pushes polls later.
+of the delay budget), ``typical`` and ``high``. :class:`PollPolicy` turns a window into poll
+times: the first poll at ``low``, then one every ``step`` seconds, where ``step`` is twice
+the mean detection delay allowed (``budget``) times ``margin``, trimmed for short tasks;
+inside a prior (nothing learned yet) the step grows with the task's age up to twice the
+budget, like the SDK's own wait; well beyond ``high`` the steps grow slowly. Two polls of one
+task are never closer than the step, and a service's Retry-After only pushes polls later.
 
 While jobs wait for one of the account's running-task slots, a finished task that is not yet
 seen holds a slot the queue could use: :meth:`PollPolicy.contended` then narrows the budget to
