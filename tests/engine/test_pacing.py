@@ -105,13 +105,15 @@ def sdk_wait_queries(task_seconds):
 
 @given(st.floats(0, 3600))
 def test_a_first_run_never_queries_more_than_the_sdk(task):
-    # Nothing learned yet: the provider's prior (wan's) places the first poll, and in a
-    # window that is not trusted the step grows with the task's age up to the whole budget,
-    # the SDK's own pace once its steps reach 5 s.
+    # Nothing learned yet: the provider's prior (wan's) places the first poll, and the step
+    # grows with the task's age up to the whole budget, the SDK's own pace once its steps
+    # reach 5 s.
     prior = LatencyPrior(low=15.0, typical=90.0, high=300.0)
     window = window_of([], prior, POLICY)
     assert POLICY.interval(window, 15.0, 1) == POLICY.max_step < 2 * POLICY.budget
     assert POLICY.interval(window, 200.0, 30) == 2 * POLICY.budget
+    learned = window_of([200.0], prior, POLICY)  # one learned time: the usual step
+    assert POLICY.interval(learned, 200.0, 30) == POLICY.max_step
     assert len(simulate(POLICY, window, task)) <= sdk_wait_queries(task)
     assert [sdk_wait_queries(t) for t in (0, 1, 2, 4, 6, 8, 12, 16, 20, 25)] == list(range(1, 11))
 

@@ -58,19 +58,17 @@ class PollPolicy:
     """Poll pacing constants, in seconds (scale them together with :meth:`scaled`).
 
     :ivar budget: the mean detection delay allowed (time from a task's end to the poll that
-        sees it); the step inside a trusted window is ``2 * budget * margin``; inside a prior
-        or one of fewer than ``min_samples`` learned times it grows from there with the
-        task's age (``relative`` of it) up to ``2 * budget``.
-    :ivar margin: the share of the budget the step of a trusted window may use (the query's
-        own time, scheduling jitter and the tasks that end before the first poll use the
-        rest).
+        sees it); the step inside a window is ``2 * budget * margin``; inside a prior it grows
+        from there with the task's age (``relative`` of it) up to ``2 * budget``.
+    :ivar margin: the share of the budget the step may use (the query's own time, scheduling
+        jitter and the tasks that end before the first poll use the rest).
     :ivar relative: a step is at most this fraction of the typical task time (short tasks);
-        in an untrusted window, at least this fraction of the task's age.
+        inside a prior, at least this fraction of the task's age.
     :ivar min_interval: never poll one task more often than this.
     :ivar max_interval: the largest step of an overrunning task (never below the step).
     :ivar high_quantile: the quantile beyond which a task is overrunning.
     :ivar min_samples: learned times needed before quantiles are trusted; fewer give a
-        window of +/-30 % around them, stepped like a prior.
+        window of +/-30 % around them.
     :ivar time_scale: real seconds per service second (below 1 only against an emulator
         running faster than real time); providers' priors are multiplied by it.
     :ivar slot_idle: while jobs wait for a running-task slot, the mean detection delay is at
@@ -99,12 +97,8 @@ class PollPolicy:
 
     @property
     def max_step(self) -> float:
-        """The step inside a trusted window for tasks long enough to use the whole budget."""
+        """The step inside a window for tasks long enough to use the whole budget."""
         return max(self.min_interval, 2.0 * self.budget * self.margin)
-
-    def trusted(self, window: Window) -> bool:
-        """Whether ``window`` comes from enough learned times to aim at its quantiles."""
-        return window.samples >= self.min_samples
 
     def contended(
         self, window: Window | None, slots: int | None, query_rate: float | None
@@ -140,10 +134,10 @@ class PollPolicy:
             # Like the SDK: 1, 1, 1, 2, 2, 2, 4, ... (budget 2.5 s), up to the largest step.
             base = 0.4 * self.budget * 2.0 ** min(30, max(0, polls - 1) // 3)
             return max(self.min_interval, min(self.max_step, base))
-        if not self.trusted(window):
-            # A prior or a few learned times only roughly place the end, so polls spread over
-            # a wide window: like the SDK's own wait, the step grows with the task's age, up
-            # to the whole budget (the SDK's pace once its steps reach 5 s).
+        if window.samples == 0:
+            # A prior only roughly places the end, so polls spread over a wide window: like
+            # the SDK's own wait, the step grows with the task's age, up to the whole budget
+            # (the SDK's pace once its steps reach 5 s). One learned time already narrows it.
             step = max(step, min(2.0 * self.budget, self.relative * elapsed))
         patience = window.high + (window.high - window.low)  # the tail seen so far, again
         if elapsed <= patience:
