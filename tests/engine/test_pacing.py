@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from videogate import LatencyPrior
-from videogate._engine.pacing import LatencyModel, PollPolicy, Window, learned_time, window_of
+from videogate._engine.pacing import (
+    LatencyModel,
+    PollPolicy,
+    Window,
+    first_poll,
+    learned_time,
+    window_of,
+)
 
 POLICY = PollPolicy()
 
@@ -116,6 +123,15 @@ def test_a_first_run_never_queries_more_than_the_sdk(task):
     assert POLICY.interval(learned, 200.0, 30) == POLICY.max_step
     assert len(simulate(POLICY, window, task)) <= sdk_wait_queries(task)
     assert [sdk_wait_queries(t) for t in (0, 1, 2, 4, 6, 8, 12, 16, 20, 25)] == list(range(1, 11))
+
+
+@given(st.lists(st.floats(0, 3600), min_size=1, max_size=64), st.floats(0, 30))
+def test_the_first_poll_spends_the_allowed_wait_on_tasks_already_over(samples, allowed):
+    ordered = sorted(samples)
+    first = first_poll(ordered, allowed)
+    waits = [max(0.0, first - s) for s in ordered]
+    assert first >= ordered[0]
+    assert abs(sum(waits) / len(waits) - allowed) <= 1e-6 * max(1.0, first)
 
 
 def test_a_first_poll_that_comes_too_late_moves_earlier():

@@ -30,7 +30,7 @@ import attrs
 
 from videogate._contract.capabilities import LatencyPrior
 
-__all__ = ["LatencyModel", "PollPolicy", "Window", "learned_time", "window_of"]
+__all__ = ["LatencyModel", "PollPolicy", "Window", "first_poll", "learned_time", "window_of"]
 
 #: Share of an account's query rate that contended polling may plan to use (the rest is left
 #: for scheduling jitter, retries and other callers).
