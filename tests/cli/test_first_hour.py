@@ -81,7 +81,7 @@ def test_a_read_creates_no_database(tmp_path):
     [
         (["generate", "-P", "kenbrns", "-p", "x", *SMALL], "did you mean 'kenburns'?"),
         (["generate", "-P", "kk", "-p", "x", *SMALL], "did you mean 'k'?"),
-        (["generate", "--promt", "x", *SMALL], "did you mean '--prompt'?"),
+        (["generate", "--promt", "x", *SMALL], "did you mean '--prompt'"),
         (["generate", "-p", "x", *SMALL, "--mode", "adjst"], "did you mean 'adjust'?"),
         (["genrate"], "did you mean 'generate'?"),
         (["generate", "-p", "x", *SMALL, "--option", "fti=crop"], "did you mean 'fit'?"),
@@ -155,7 +155,7 @@ def test_completion_scripts_complete_commands_options_and_values(project):
     # Providers: the one configured in the project and the ones installed.
     assert lines.splitlines() == [
         "generate",
-        "--provider --prompt",
+        "--provider --prompt --prompt-file",
         "k kenburns wan",
         "kenburns",
         "adjust",
