@@ -52,6 +52,10 @@ async def poll_until_done(runner: RunServices, run: Run) -> TaskState:
     while True:
         window = scheduler.window(key, ctx.name)
         pacing = _contended(runner, ctx.name, window)
+        if pacing is not policy:
+            # The first poll spends a share of the budget on tasks already over: under
+            # contention, of the narrowed one.
+            window = scheduler.model.window(key, ctx.name, pacing)
         now = runner.clock()
         last = run.marks.get("last_poll")
         await scheduler.sleep(
