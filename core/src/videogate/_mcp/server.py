@@ -8,7 +8,6 @@ for long jobs, ``providers`` and ``estimate``. Every call runs on one :class:`En
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import time
@@ -105,7 +104,7 @@ class Tools:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.jobs: collections.OrderedDict[str, Job] = collections.OrderedDict()
+        self.jobs: dict[str, Job] = {}  # in submission order
         self.handlers: dict[str, Handler] = {
             "generate": self.generate,
             "submit": self.submit,
